@@ -1,0 +1,57 @@
+/**
+ * The Runtime for Bun: Node's file system and terminal handling (Bun implements `node:fs` and
+ * `node:tty` natively), Bun's own process spawning and stdin.
+ */
+import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
+import { nodeRuntime } from "./node.ts";
+
+interface BunSubprocess {
+  pid: number;
+  stdout: ReadableStream<Uint8Array> | number | undefined;
+  stderr: ReadableStream<Uint8Array> | number | undefined;
+  exited: Promise<number>;
+  signalCode: string | null;
+  kill(signal?: string): void;
+}
+
+interface BunApi {
+  spawn(options: {
+    cmd: string[];
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    stdin?: Uint8Array | "inherit" | "ignore";
+    stdout?: "pipe" | "inherit";
+    stderr?: "pipe" | "inherit";
+  }): BunSubprocess;
+  stdin: { bytes(): Promise<Uint8Array> };
+}
+
+const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  const child = Bun.spawn({
+    cmd: [command, ...args],
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdin: options.stdin ?? "ignore",
+    stdout: options.stdout ?? "pipe",
+    stderr: options.stderr ?? "pipe",
+  });
+  const stream = (s: BunSubprocess["stdout"]) => (typeof s === "object" ? s : undefined);
+  return {
+    pid: child.pid,
+    stdout: stream(child.stdout),
+    stderr: stream(child.stderr),
+    exited: child.exited.then((code) => (child.signalCode ? 128 + (SIGNALS[child.signalCode] ?? 0) : code)),
+    kill: (signal = "SIGTERM") => child.kill(signal),
+  };
+}
+
+export const bunRuntime: Runtime = {
+  ...nodeRuntime,
+  name: "bun",
+  readStdin: () => Bun.stdin.bytes(),
+  spawn: bunSpawn,
+};

@@ -1,0 +1,162 @@
+/** The FileSystem over `node:fs` (synchronous), shared by the Node and Bun adapters. */
+import * as fs from "node:fs";
+import { dirname } from "../core/paths.ts";
+import type { FileInfo, FileSystem } from "../core/runtime.ts";
+import { fileError, isNotFound } from "./file-errors.ts";
+
+function attempt<T>(path: string, action: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw fileError(error, path, action);
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let written = 0;
+  while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
+}
+
+function syncDirectory(path: string): void {
+  if (process.platform === "win32") return; // directories cannot be opened for fsync there
+  const fd = fs.openSync(dirname(path), "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export const nodeFileSystem: FileSystem = {
+  readFile(path) {
+    try {
+      return new Uint8Array(fs.readFileSync(path));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw fileError(error, path, "read");
+    }
+  },
+
+  readFileFrom(path, offset, length) {
+    return attempt(path, "read", () => {
+      const fd = fs.openSync(path, "r");
+      try {
+        const size = fs.fstatSync(fd).size;
+        const count = Math.max(0, Math.min(length ?? Infinity, size - offset));
+        const buffer = new Uint8Array(count);
+        let read = 0;
+        while (read < count) {
+          const n = fs.readSync(fd, buffer, read, count - read, offset + read);
+          if (n === 0) break;
+          read += n;
+        }
+        return read === count ? buffer : buffer.subarray(0, read);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  },
+
+  stat(path): FileInfo | undefined {
+    try {
+      const s = fs.statSync(path);
+      return {
+        size: s.size,
+        mode: s.mode & 0o777,
+        uid: process.platform === "win32" ? undefined : s.uid,
+        ino: s.ino,
+        mtimeMs: s.mtimeMs,
+        isFile: s.isFile(),
+        isDirectory: s.isDirectory(),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw fileError(error, path, "stat");
+    }
+  },
+
+  writeFileAtomic(path, data, mode = 0o600) {
+    const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    attempt(path, "write", () => {
+      const fd = fs.openSync(temp, "wx", mode);
+      try {
+        writeAll(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        fs.renameSync(temp, path);
+      } catch (error) {
+        fs.rmSync(temp, { force: true });
+        throw error;
+      }
+      syncDirectory(path);
+    });
+  },
+
+  appendFile(path, data, mode = 0o600) {
+    attempt(path, "append to", () => {
+      const fd = fs.openSync(path, "a", mode);
+      try {
+        writeAll(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  },
+
+  createExclusive(path, data, mode = 0o600) {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, "wx", mode);
+    } catch (error) {
+      if ((error as { code?: string }).code === "EEXIST") return false;
+      throw fileError(error, path, "create");
+    }
+    try {
+      writeAll(fd, data);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
+  },
+
+  truncate(path, size) {
+    attempt(path, "truncate", () => {
+      const fd = fs.openSync(path, "r+");
+      try {
+        fs.ftruncateSync(fd, size);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  },
+
+  rename(from, to) {
+    attempt(from, "rename", () => {
+      fs.renameSync(from, to);
+      syncDirectory(to);
+    });
+  },
+
+  remove(path) {
+    attempt(path, "remove", () => fs.rmSync(path, { force: true }));
+  },
+
+  mkdir(path, mode = 0o700) {
+    attempt(path, "create directory", () => {
+      if (!fs.existsSync(path)) fs.mkdirSync(path, { recursive: true, mode });
+    });
+  },
+
+  chmod(path, mode) {
+    attempt(path, "chmod", () => fs.chmodSync(path, mode));
+  },
+
+  readDir(path) {
+    return attempt(path, "list", () => fs.readdirSync(path));
+  },
+};

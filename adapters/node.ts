@@ -1,0 +1,120 @@
+/** The Runtime for Node.js. */
+import { spawn as spawnChild } from "node:child_process";
+import * as os from "node:os";
+import { Readable } from "node:stream";
+import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
+import { nodeFileSystem } from "./node-fs.ts";
+import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
+
+function platform(): Runtime["platform"] {
+  if (process.platform === "linux" || process.platform === "darwin") return process.platform;
+  return process.platform === "win32" ? "windows" : "other";
+}
+
+/** Reads stdin chunks in raw mode; the terminal is restored however the read ends. */
+async function withRawStdin<T>(work: (read: () => Promise<Uint8Array | null>) => Promise<T>): Promise<T> {
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  const queue: (Uint8Array | null)[] = [];
+  let wake: (() => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    queue.push(new Uint8Array(chunk));
+    wake?.();
+  };
+  const onEnd = () => {
+    queue.push(null);
+    wake?.();
+  };
+  stdin.on("data", onData);
+  stdin.on("end", onEnd);
+  try {
+    return await work(async () => {
+      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return queue.shift()!;
+    });
+  } finally {
+    stdin.off("data", onData);
+    stdin.off("end", onEnd);
+    stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
+
+export function nodeSpawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  const child = spawnChild(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: [
+      options.stdin === "inherit" ? "inherit" : options.stdin ? "pipe" : "ignore",
+      options.stdout ?? "pipe",
+      options.stderr ?? "pipe",
+    ],
+  });
+  const exited = new Promise<number>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+    });
+  });
+  if (options.stdin instanceof Uint8Array && child.stdin) {
+    child.stdin.on("error", () => {}); // the child may exit without reading its input
+    child.stdin.end(options.stdin);
+  }
+  return {
+    pid: child.pid,
+    stdout: child.stdout ? (Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>) : undefined,
+    stderr: child.stderr ? (Readable.toWeb(child.stderr) as ReadableStream<Uint8Array>) : undefined,
+    exited,
+    kill: (signal = "SIGTERM") => void child.kill(signal as NodeJS.Signals),
+  };
+}
+
+export const nodeRuntime: Runtime = {
+  name: "node",
+  platform: platform(),
+  fs: nodeFileSystem,
+  pid: process.pid,
+  uid: typeof process.getuid === "function" ? process.getuid() : undefined,
+  env: (name) => process.env[name],
+  envObject: () => ({ ...process.env }) as Record<string, string>,
+  homeDir: () => os.homedir() || undefined,
+  cwd: () => process.cwd(),
+  hostname: () => os.hostname(),
+  isProcessAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as { code?: string }).code === "EPERM";
+    }
+  },
+  stdinIsTerminal: () => process.stdin.isTTY === true,
+  stdoutIsTerminal: () => process.stdout.isTTY === true,
+  async promptSecret(message) {
+    if (!process.stdin.isTTY) throw notATerminal();
+    process.stderr.write(message);
+    try {
+      return await withRawStdin(readHiddenLine);
+    } finally {
+      process.stderr.write("\n");
+    }
+  },
+  async confirm(message) {
+    if (!process.stdin.isTTY) throw notATerminal();
+    process.stderr.write(`${message} [y/N] `);
+    const answer = await withRawStdin(readHiddenLine).finally(() => process.stderr.write("\n"));
+    return isYes(answer);
+  },
+  async readStdin() {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+  writeStdout: (data) => void process.stdout.write(data),
+  writeStderr: (data) => void process.stderr.write(data),
+  spawn: nodeSpawn,
+  onExit(callback) {
+    process.once("exit", callback);
+  },
+};

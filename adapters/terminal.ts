@@ -1,0 +1,49 @@
+/**
+ * A no-echo line reader over raw terminal bytes, shared by the adapters: each supplies a function
+ * that yields chunks of stdin while the terminal is in raw mode.
+ */
+import { SecretManagementError } from "../core/errors.ts";
+
+export type ChunkReader = () => Promise<Uint8Array | null>;
+
+export class PromptCancelled extends SecretManagementError {
+  constructor() {
+    super("PASSWORD_REQUIRED", "prompt cancelled");
+  }
+}
+
+/** Reads until Enter; Backspace edits, Ctrl-C and Ctrl-D (on an empty line) cancel. Never echoes. */
+export async function readHiddenLine(read: ChunkReader): Promise<string> {
+  const bytes: number[] = [];
+  for (;;) {
+    const chunk = await read();
+    if (chunk === null) throw new PromptCancelled();
+    for (const byte of chunk) {
+      if (byte === 0x0d || byte === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+      if (byte === 0x03) throw new PromptCancelled();
+      if (byte === 0x04 && bytes.length === 0) throw new PromptCancelled();
+      if (byte === 0x7f || byte === 0x08) {
+        // Drop one whole UTF-8 character: continuation bytes first, then its lead byte.
+        while (bytes.length > 0 && (bytes[bytes.length - 1]! & 0xc0) === 0x80) bytes.pop();
+        bytes.pop();
+        continue;
+      }
+      if (byte === 0x15) {
+        bytes.length = 0; // Ctrl-U clears the line
+        continue;
+      }
+      if (byte >= 0x20 || byte >= 0x80) bytes.push(byte);
+    }
+  }
+}
+
+export function notATerminal(): SecretManagementError {
+  return new SecretManagementError(
+    "PASSWORD_REQUIRED",
+    "a password is required and stdin is not a terminal: use --password-stdin or SECRETSTORE_PASSWORD",
+  );
+}
+
+export function isYes(answer: string): boolean {
+  return /^y(es)?$/i.test(answer.trim());
+}

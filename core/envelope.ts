@@ -1,0 +1,108 @@
+/**
+ * A typed JSON envelope for vaults that store text (OS keyrings, cloud secret stores): every value
+ * type and metadata round-trips exactly, bytes as base64, dates as ISO strings.
+ */
+import { base64ToBytes, bytesToBase64 } from "./base64.ts";
+import { SecretManagementError } from "./errors.ts";
+import {
+  type Credential,
+  isCredential,
+  type JsonValue,
+  type Metadata,
+  type SecretMap,
+  type SecretType,
+  secretTypeOf,
+  type SecretValue,
+} from "./types.ts";
+
+type JsonObject = { [key: string]: JsonValue };
+
+function itemToJson(value: string | Uint8Array | Credential): JsonValue {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return { bytes: bytesToBase64(value) };
+  return { username: value.username, password: value.password };
+}
+
+function itemFromJson(json: JsonValue): string | Uint8Array | Credential {
+  if (typeof json === "string") return json;
+  if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+    if (typeof json.bytes === "string" && Object.keys(json).length === 1) return base64ToBytes(json.bytes);
+    if (isCredential(json)) return { username: json.username, password: json.password };
+  }
+  throw corrupt();
+}
+
+function corrupt(): SecretManagementError {
+  return new SecretManagementError("STORE_CORRUPT", "stored value is not a valid secretmanagement envelope");
+}
+
+/** `{"type": "...", "value": ...}`: the JSON form of a value. */
+export function secretToJson(value: SecretValue): { type: SecretType; value: JsonValue } {
+  const type = secretTypeOf(value);
+  if (type !== "map") return { type, value: itemToJson(value as string | Uint8Array | Credential) };
+  const map: JsonObject = {};
+  for (const [key, item] of Object.entries(value as SecretMap)) map[key] = itemToJson(item);
+  return { type, value: map };
+}
+
+export function secretFromJson(type: unknown, json: JsonValue): SecretValue {
+  switch (type) {
+    case "string":
+      if (typeof json === "string") return json;
+      break;
+    case "bytes":
+    case "credential": {
+      const item = itemFromJson(json);
+      if (type === "bytes" ? item instanceof Uint8Array : isCredential(item)) return item;
+      break;
+    }
+    case "map":
+      if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+        const map: SecretMap = {};
+        for (const [key, item] of Object.entries(json)) map[key] = itemFromJson(item);
+        return map;
+      }
+  }
+  throw corrupt();
+}
+
+export function encodeSecret(value: SecretValue): string {
+  return JSON.stringify(secretToJson(value));
+}
+
+export function decodeSecret(text: string): SecretValue {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw corrupt();
+  }
+  if (typeof parsed !== "object" || parsed === null) throw corrupt();
+  const { type, value } = parsed as { type?: unknown; value?: JsonValue };
+  if (value === undefined) throw corrupt();
+  return secretFromJson(type, value);
+}
+
+/** Metadata as JSON: dates become `{"date": "<ISO>"}` so they come back as Date. */
+export function metadataToJson(metadata: Metadata): JsonObject {
+  const json: JsonObject = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    json[key] = value instanceof Date ? { date: value.toISOString() } : value;
+  }
+  return json;
+}
+
+export function metadataFromJson(json: unknown): Metadata {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw corrupt();
+  const metadata: Metadata = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      metadata[key] = value;
+    } else if (typeof value === "object" && value !== null && typeof value.date === "string") {
+      metadata[key] = new Date(value.date);
+    } else {
+      throw corrupt();
+    }
+  }
+  return metadata;
+}

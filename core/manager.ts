@@ -1,0 +1,520 @@
+/**
+ * SecretManagement: the vault-agnostic API. It keeps no state of its own beyond a cache of loaded
+ * extensions; the registry file is re-read on every call so other processes' changes are seen.
+ */
+import { SecretManagementError } from "./errors.ts";
+import {
+  factoryFromModule,
+  type VaultContext,
+  type VaultExtension,
+  validateExtension,
+} from "./extension.ts";
+import { isAbsolutePath, joinPath, pathToFileUrl, resolveHome } from "./paths.ts";
+import { parseSecretReference, selectField } from "./references.ts";
+import { findVaultName, type RegistryData, type VaultRegistration, VaultRegistry } from "./registry.ts";
+import type { Runtime } from "./runtime.ts";
+import {
+  copyMetadata,
+  copySecretValue,
+  type JsonValue,
+  type Metadata,
+  nameKey,
+  type SecretInfo,
+  secretTypeOf,
+  type SecretValue,
+  validateMetadata,
+  validateSecretName,
+  validateVaultName,
+  type VaultInfo,
+  type VaultParameters,
+} from "./types.ts";
+import { compileWildcard, hasWildcard } from "./wildcard.ts";
+
+/** Loaders for the extensions shipped with the package, by built-in name. */
+export type BuiltinVaults = { readonly [name: string]: () => Promise<unknown> };
+
+export interface OpenOptions {
+  /** Defaults to `$SECRETMANAGEMENT_HOME` or the platform config dir + `/secretmanagement`. */
+  home?: string;
+  runtime: Runtime;
+  builtins?: BuiltinVaults;
+  /** Called when a vault fails during a search that goes on without it. Default: a warning on stderr. */
+  onVaultError?: (error: SecretManagementError) => void;
+}
+
+export interface RegisterVaultOptions {
+  parameters?: VaultParameters;
+  description?: string;
+  default?: boolean;
+  allowClobber?: boolean;
+}
+
+export interface SetSecretOptions {
+  vault?: string;
+  metadata?: Metadata;
+  noClobber?: boolean;
+}
+
+export interface VaultOption {
+  vault?: string;
+}
+
+/** The built-in vault that first use registers when no vault exists yet. */
+export const LOCAL_VAULT = { name: "local", module: "secretstore" } as const;
+
+interface LoadedVault {
+  name: string;
+  registration: VaultRegistration;
+  extension: VaultExtension;
+}
+
+export class SecretManagement {
+  readonly home: string;
+  readonly runtime: Runtime;
+  readonly registry: VaultRegistry;
+  readonly #builtins: BuiltinVaults;
+  readonly #onVaultError: (error: SecretManagementError) => void;
+  readonly #extensions = new Map<string, { signature: string; extension: Promise<VaultExtension> }>();
+  readonly #resolving = new Set<string>();
+
+  protected constructor(options: OpenOptions) {
+    this.runtime = options.runtime;
+    this.home = resolveHome(options.runtime, options.home);
+    this.registry = new VaultRegistry(options.runtime, this.home);
+    this.#builtins = options.builtins ?? {};
+    this.#onVaultError = options.onVaultError ??
+      ((error) => options.runtime.writeStderr(`warning: ${error.message}\n`));
+  }
+
+  static async open(options: OpenOptions): Promise<SecretManagement> {
+    const manager = new this(options);
+    manager.registry.read(); // an unreadable registry is reported now, not at first use
+    return manager;
+  }
+
+  // ---- vaults ----
+
+  async registerVault(name: string, module: string, options: RegisterVaultOptions = {}): Promise<VaultInfo> {
+    validateVaultName(name);
+    if (typeof module !== "string" || module === "") {
+      throw new SecretManagementError("INVALID_ARGUMENT", "the extension module must be a non-empty string");
+    }
+    const registration: VaultRegistration = {
+      module,
+      parameters: validateParameters(options.parameters ?? {}),
+      description: options.description ?? "",
+    };
+    await this.#createExtension(name, registration); // proves it loads and has the contract's shape
+    const data = await this.registry.update((data) => {
+      const existing = findVaultName(data, name);
+      if (existing !== undefined) {
+        if (!options.allowClobber) {
+          throw new SecretManagementError("VAULT_EXISTS", `a vault named "${existing}" is already registered`, {
+            vault: existing,
+          });
+        }
+        delete data.vaults[existing];
+        if (data.defaultVault === existing) data.defaultVault = name;
+      }
+      data.vaults[name] = registration;
+      if (options.default || data.defaultVault === null) data.defaultVault = name;
+      return data;
+    });
+    this.#extensions.delete(nameKey(name));
+    return toVaultInfo(data, name);
+  }
+
+  async unregisterVault(name: string): Promise<void> {
+    const vault = this.#requireVault(this.registry.read(), name);
+    let extension: VaultExtension | undefined;
+    try {
+      extension = await this.#extension(vault.name, vault.registration);
+    } catch {
+      // A vault whose module no longer loads must still be removable.
+    }
+    if (extension?.unregister) await this.#call(vault.name, () => extension.unregister!());
+    await this.registry.update((data) => {
+      const registered = findVaultName(data, name);
+      if (registered === undefined) return;
+      delete data.vaults[registered];
+      if (data.defaultVault === registered) data.defaultVault = null;
+    });
+    this.#extensions.delete(nameKey(vault.name));
+  }
+
+  async getVaults(pattern = "*"): Promise<VaultInfo[]> {
+    const data = this.registry.read();
+    const matches = compileWildcard(pattern);
+    return sortedNames(data).filter(matches).map((name) => toVaultInfo(data, name));
+  }
+
+  async setDefaultVault(name: string | null): Promise<void> {
+    await this.registry.update((data) => {
+      if (name === null) {
+        data.defaultVault = null;
+        return;
+      }
+      const registered = findVaultName(data, name);
+      if (registered === undefined) throw vaultNotFound(name);
+      data.defaultVault = registered;
+    });
+  }
+
+  /** True when every vault matching `pattern` answers its test; a failing test is reported. */
+  async testVault(pattern = "*"): Promise<boolean> {
+    const vaults = this.#matchingVaults(pattern);
+    let ok = true;
+    for (const vault of vaults) {
+      try {
+        if (!(await this.#call(vault.name, async () => (await this.#extension(vault.name, vault.registration)).test()))) {
+          ok = false;
+        }
+      } catch (error) {
+        this.#onVaultError(error as SecretManagementError);
+        ok = false;
+      }
+    }
+    return ok && vaults.length > 0;
+  }
+
+  async unlockVault(name: string, password: string): Promise<void> {
+    const vault = await this.#loadVault(name);
+    if (!vault.extension.unlock) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot be unlocked with a password`, {
+        vault: vault.name,
+      });
+    }
+    await this.#call(vault.name, () => vault.extension.unlock!(password));
+  }
+
+  // ---- secrets ----
+
+  async setSecret(name: string, value: SecretValue, options: SetSecretOptions = {}): Promise<void> {
+    validateSecretName(name);
+    const type = secretTypeOf(value);
+    const metadata = options.metadata === undefined ? undefined : validateMetadata(options.metadata);
+    const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
+    const { capabilities } = vault.extension;
+    if (capabilities.readOnly) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is read-only`, { vault: vault.name });
+    }
+    if (!capabilities.types.includes(type)) {
+      throw new SecretManagementError(
+        "UNSUPPORTED",
+        `vault "${vault.name}" cannot hold ${type} secrets (it holds ${capabilities.types.join(", ")})`,
+        { vault: vault.name },
+      );
+    }
+    if (metadata !== undefined && Object.keys(metadata).length > 0 && !capabilities.metadata) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot store metadata`, {
+        vault: vault.name,
+      });
+    }
+    await this.#call(
+      vault.name,
+      () =>
+        vault.extension.setSecret(
+          name,
+          copySecretValue(value),
+          metadata && copyMetadata(metadata),
+          { noClobber: options.noClobber ?? false },
+        ),
+    );
+  }
+
+  async getSecret(name: string, options: VaultOption = {}): Promise<SecretValue> {
+    validateSecretName(name);
+    if (options.vault !== undefined) {
+      const vault = await this.#loadVault(options.vault);
+      const value = await this.#call(vault.name, () => vault.extension.getSecret(name));
+      if (value === undefined) throw secretNotFound(name, vault.name);
+      return value;
+    }
+    const failures: SecretManagementError[] = [];
+    for (const vault of this.#searchOrder()) {
+      try {
+        const value = await this.#call(vault.name, async () => (await this.#extension(vault.name, vault.registration)).getSecret(name));
+        if (value !== undefined) return value;
+      } catch (error) {
+        failures.push(error as SecretManagementError);
+        this.#onVaultError(error as SecretManagementError);
+      }
+    }
+    const failed = failures.map((error) => error.vault).join(", ");
+    throw new SecretManagementError(
+      "SECRET_NOT_FOUND",
+      `no secret named "${name}" in any vault${failed ? ` (vaults that failed: ${failed})` : ""}`,
+      failures.length ? { cause: new AggregateError(failures, "vaults that failed") } : {},
+    );
+  }
+
+  async getSecretInfo(filter = "*", options: VaultOption = {}): Promise<SecretInfo[]> {
+    if (typeof filter !== "string") throw new SecretManagementError("INVALID_ARGUMENT", "filter must be a string");
+    const vaults = options.vault !== undefined ? [await this.#loadVault(options.vault)] : undefined;
+    const infos: SecretInfo[] = [];
+    for (const vault of vaults ?? this.#searchOrder()) {
+      try {
+        const found = await this.#call(vault.name, async () =>
+          (await this.#extension(vault.name, vault.registration)).getSecretInfo(filter)
+        );
+        const sorted = found.slice().sort((a, b) => compareNames(a.name, b.name));
+        for (const info of sorted) infos.push({ name: info.name, type: info.type, vault: vault.name, metadata: info.metadata ?? {} });
+      } catch (error) {
+        if (vaults) throw error;
+        this.#onVaultError(error as SecretManagementError);
+      }
+    }
+    return infos;
+  }
+
+  /** Replaces the metadata of a secret (`{}` clears it); without a vault, the first vault that has it. */
+  async setSecretInfo(name: string, metadata: Metadata, options: VaultOption = {}): Promise<void> {
+    validateSecretName(name);
+    validateMetadata(metadata);
+    const vault = options.vault !== undefined ? await this.#loadVault(options.vault) : await this.#vaultHolding(name);
+    if (!vault.extension.capabilities.metadata) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot store metadata`, { vault: vault.name });
+    }
+    if (vault.extension.capabilities.readOnly) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is read-only`, { vault: vault.name });
+    }
+    const extension = vault.extension;
+    await this.#call(vault.name, async () => {
+      if (extension.setSecretInfo) return extension.setSecretInfo(name, copyMetadata(metadata));
+      const value = await extension.getSecret(name);
+      if (value === undefined) throw secretNotFound(name, vault.name);
+      await extension.setSecret(name, value, copyMetadata(metadata));
+    });
+  }
+
+  async removeSecret(name: string, options: { vault: string }): Promise<void> {
+    validateSecretName(name);
+    if (options?.vault === undefined) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "removeSecret needs a vault: { vault: name }");
+    }
+    const vault = await this.#loadVault(options.vault);
+    if (vault.extension.capabilities.readOnly) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is read-only`, { vault: vault.name });
+    }
+    await this.#call(vault.name, () => vault.extension.removeSecret(name));
+  }
+
+  /** Resolves `secret://vault/name#field` or `secret://name#field` to a value. */
+  async resolveReference(reference: string): Promise<SecretValue> {
+    const { vault, name, field } = parseSecretReference(reference);
+    const value = await this.getSecret(name, vault === undefined ? {} : { vault });
+    return selectField(value, field, reference);
+  }
+
+  /** The loaded extension behind a registered vault (for tools such as the CLI's store commands). */
+  async getVaultExtension(name: string): Promise<VaultExtension> {
+    return (await this.#loadVault(name)).extension;
+  }
+
+  // ---- internals ----
+
+  #requireVault(data: RegistryData, name: string): { name: string; registration: VaultRegistration } {
+    const registered = findVaultName(data, name);
+    if (registered === undefined) throw vaultNotFound(name);
+    return { name: registered, registration: data.vaults[registered]! };
+  }
+
+  async #loadVault(name: string): Promise<LoadedVault> {
+    const vault = this.#requireVault(this.registry.read(), name);
+    return { ...vault, extension: await this.#extension(vault.name, vault.registration) };
+  }
+
+  #matchingVaults(pattern: string): { name: string; registration: VaultRegistration }[] {
+    const data = this.registry.read();
+    if (!hasWildcard(pattern)) return [this.#requireVault(data, pattern)];
+    const matches = compileWildcard(pattern);
+    return sortedNames(data).filter(matches).map((name) => ({ name, registration: data.vaults[name]! }));
+  }
+
+  /** Default vault first, then the others in case-insensitive name order. */
+  #searchOrder(): { name: string; registration: VaultRegistration }[] {
+    const data = this.registry.read();
+    const names = sortedNames(data);
+    const first = data.defaultVault === null ? undefined : findVaultName(data, data.defaultVault);
+    const ordered = first === undefined ? names : [first, ...names.filter((name) => name !== first)];
+    return ordered.map((name) => ({ name, registration: data.vaults[name]! }));
+  }
+
+  async #vaultHolding(name: string): Promise<LoadedVault> {
+    for (const vault of this.#searchOrder()) {
+      try {
+        const extension = await this.#extension(vault.name, vault.registration);
+        if ((await this.#call(vault.name, () => extension.getSecret(name))) !== undefined) return { ...vault, extension };
+      } catch (error) {
+        this.#onVaultError(error as SecretManagementError);
+      }
+    }
+    throw secretNotFound(name);
+  }
+
+  async #defaultVaultForWrite(): Promise<LoadedVault> {
+    let data = this.registry.read();
+    if (Object.keys(data.vaults).length === 0 && LOCAL_VAULT.module in this.#builtins) {
+      await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
+        description: "local encrypted SecretStore",
+        default: true,
+      });
+      data = this.registry.read();
+    }
+    const name = data.defaultVault;
+    if (name === null || findVaultName(data, name) === undefined) {
+      throw new SecretManagementError(
+        "NO_DEFAULT_VAULT",
+        "no default vault: pass { vault } or set one with setDefaultVault(name)",
+      );
+    }
+    return this.#loadVault(name);
+  }
+
+  /** One extension instance per vault, made again when its registration changes. */
+  #extension(name: string, registration: VaultRegistration): Promise<VaultExtension> {
+    const key = nameKey(name);
+    const signature = `${registration.module}\u0000${JSON.stringify(registration.parameters)}`;
+    const cached = this.#extensions.get(key);
+    if (cached?.signature === signature) return cached.extension;
+    const extension = this.#createExtension(name, registration);
+    extension.catch(() => this.#extensions.delete(key));
+    this.#extensions.set(key, { signature, extension });
+    return extension;
+  }
+
+  async #createExtension(name: string, registration: VaultRegistration): Promise<VaultExtension> {
+    const module = registration.module;
+    const exports = await this.#importModule(module);
+    const factory = factoryFromModule(module, exports);
+    const context: VaultContext = {
+      vaultName: name,
+      parameters: structuredClone(registration.parameters),
+      runtime: this.runtime,
+      home: this.home,
+      prompt: (message) => this.runtime.promptSecret(message),
+      resolveReference: (reference) => this.#resolveNested(name, reference),
+    };
+    let extension: unknown;
+    try {
+      extension = await factory(context);
+    } catch (error) {
+      if (error instanceof SecretManagementError) throw error;
+      throw new SecretManagementError(
+        "INVALID_EXTENSION",
+        `extension "${module}" failed to start: ${(error as Error)?.message ?? String(error)}`,
+        { vault: name, cause: error },
+      );
+    }
+    return validateExtension(module, extension);
+  }
+
+  async #importModule(module: string): Promise<unknown> {
+    const builtin = Object.keys(this.#builtins).find((key) => key === module.toLowerCase());
+    const fail = (error: unknown) =>
+      new SecretManagementError(
+        "INVALID_EXTENSION",
+        `cannot load extension "${module}": ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    if (builtin !== undefined) {
+      try {
+        return await this.#builtins[builtin]!();
+      } catch (error) {
+        throw fail(error);
+      }
+    }
+    let specifier = module;
+    if (module.startsWith("./") || module.startsWith("../") || isAbsolutePath(module)) {
+      specifier = pathToFileUrl(isAbsolutePath(module) ? module : joinPath(this.runtime, this.runtime.cwd(), module));
+    }
+    try {
+      return await import(specifier);
+    } catch (error) {
+      throw fail(error);
+    }
+  }
+
+  /** Lets an extension read another vault's secret (e.g. a token), refusing reference cycles. */
+  async #resolveNested(from: string, reference: string): Promise<SecretValue> {
+    const key = `${nameKey(from)}->${reference}`;
+    if (this.#resolving.has(key)) {
+      throw new SecretManagementError("INVALID_ARGUMENT", `reference cycle through vault "${from}": ${reference}`);
+    }
+    this.#resolving.add(key);
+    try {
+      return await this.resolveReference(reference);
+    } finally {
+      this.#resolving.delete(key);
+    }
+  }
+
+  /** Runs an extension call; errors carry the vault name, foreign errors become VAULT_UNAVAILABLE. */
+  async #call<T>(vault: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SecretManagementError) {
+        if (error.vault !== undefined) throw error;
+        throw new SecretManagementError(error.code, `vault "${vault}": ${error.message}`, {
+          vault,
+          cause: error.cause ?? error,
+        });
+      }
+      throw new SecretManagementError(
+        "VAULT_UNAVAILABLE",
+        `vault "${vault}" failed: ${(error as Error)?.message ?? String(error)}`,
+        { vault, cause: error },
+      );
+    }
+  }
+}
+
+function compareNames(a: string, b: string): number {
+  const ka = nameKey(a);
+  const kb = nameKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function sortedNames(data: RegistryData): string[] {
+  return Object.keys(data.vaults).sort(compareNames);
+}
+
+function toVaultInfo(data: RegistryData, name: string): VaultInfo {
+  const registration = data.vaults[name]!;
+  return {
+    name,
+    module: registration.module,
+    description: registration.description,
+    parameters: structuredClone(registration.parameters),
+    isDefault: data.defaultVault !== null && nameKey(data.defaultVault) === nameKey(name),
+  };
+}
+
+function vaultNotFound(name: string): SecretManagementError {
+  return new SecretManagementError("VAULT_NOT_FOUND", `no vault named "${name}" is registered`);
+}
+
+function secretNotFound(name: string, vault?: string): SecretManagementError {
+  return new SecretManagementError(
+    "SECRET_NOT_FOUND",
+    vault === undefined ? `no secret named "${name}"` : `no secret named "${name}" in vault "${vault}"`,
+    { vault },
+  );
+}
+
+function validateParameters(parameters: unknown): VaultParameters {
+  const isJson = (value: unknown): value is JsonValue => {
+    if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+    if (typeof value === "number") return Number.isFinite(value);
+    if (Array.isArray(value)) return value.every(isJson);
+    if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.values(value as object).every(isJson);
+    }
+    return false;
+  };
+  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters) || !isJson(parameters)) {
+    throw new SecretManagementError("INVALID_ARGUMENT", "vault parameters must be a JSON object");
+  }
+  return parameters as VaultParameters;
+}

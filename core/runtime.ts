@@ -1,0 +1,93 @@
+/**
+ * Everything a runtime provides reaches core through this interface; `adapters/` implement it.
+ * File operations are synchronous on purpose: the store's hot paths (a freshness stat before each
+ * read, an append + fsync per write) are a few microseconds synchronously and ten times that through
+ * promises, and they touch small local files only.
+ */
+
+export interface FileInfo {
+  size: number;
+  /** Permission bits (`mode & 0o777`); 0 where the platform has none. */
+  mode: number;
+  /** Owner, where the platform has one. */
+  uid: number | undefined;
+  /** Identity of the file, to notice it was replaced by a rename; 0 where the platform has none. */
+  ino: number;
+  mtimeMs: number;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+/**
+ * Adapters turn failures into SecretManagementError: PERMISSION_DENIED for EACCES/EPERM,
+ * IO_ERROR otherwise, each naming the path. A missing file is `undefined`, not an error.
+ */
+export interface FileSystem {
+  readFile(path: string): Uint8Array | undefined;
+  /** Bytes from `offset` to the end of the file (or `length` bytes); empty when past the end. */
+  readFileFrom(path: string, offset: number, length?: number): Uint8Array;
+  stat(path: string): FileInfo | undefined;
+  /** Temp file in the same directory, write, fsync, rename over `path`, fsync the directory. */
+  writeFileAtomic(path: string, data: Uint8Array, mode?: number): void;
+  /** Appends with O_APPEND and fsyncs before returning; creates the file with `mode` if missing. */
+  appendFile(path: string, data: Uint8Array, mode?: number): void;
+  /** Creates `path` with `data` only if it does not exist; false when it already exists. */
+  createExclusive(path: string, data: Uint8Array, mode?: number): boolean;
+  truncate(path: string, size: number): void;
+  rename(from: string, to: string): void;
+  /** Removes a file; no error when it is already gone. */
+  remove(path: string): void;
+  /** Creates the directory and its parents; the last one gets `mode`. */
+  mkdir(path: string, mode?: number): void;
+  chmod(path: string, mode: number): void;
+  readDir(path: string): string[];
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Bytes written to the child's stdin (then closed), or the parent's stdin. Default: none. */
+  stdin?: Uint8Array | "inherit";
+  stdout?: "pipe" | "inherit";
+  stderr?: "pipe" | "inherit";
+}
+
+export interface ChildProcess {
+  readonly pid: number | undefined;
+  readonly stdout: ReadableStream<Uint8Array> | undefined;
+  readonly stderr: ReadableStream<Uint8Array> | undefined;
+  /** The exit code; 128 + signal number when killed by a signal. */
+  readonly exited: Promise<number>;
+  kill(signal?: string): void;
+}
+
+export type RuntimeName = "node" | "deno" | "bun" | "web";
+export type Platform = "linux" | "darwin" | "windows" | "other";
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  readonly platform: Platform;
+  /** Absent on edge runtimes, which have no file system. */
+  readonly fs: FileSystem | undefined;
+  readonly pid: number;
+  /** Owner uid of this process where the platform has one. */
+  readonly uid: number | undefined;
+  env(name: string): string | undefined;
+  envObject(): Record<string, string>;
+  homeDir(): string | undefined;
+  cwd(): string;
+  hostname(): string;
+  isProcessAlive(pid: number): boolean;
+  stdinIsTerminal(): boolean;
+  stdoutIsTerminal(): boolean;
+  /** Reads a line from the terminal without echo; PASSWORD_REQUIRED when stdin is not a terminal. */
+  promptSecret(message: string): Promise<string>;
+  /** Asks a yes/no question on the terminal; PASSWORD_REQUIRED when stdin is not a terminal. */
+  confirm(message: string): Promise<boolean>;
+  readStdin(): Promise<Uint8Array>;
+  writeStdout(data: Uint8Array | string): void;
+  writeStderr(data: Uint8Array | string): void;
+  spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
+  /** Runs `callback` when the process is about to exit normally (used to zero key material). */
+  onExit(callback: () => void): void;
+}

@@ -1,0 +1,7 @@
+/** The extensions shipped with the package, loaded only when a vault uses them. */
+import type { BuiltinVaults } from "../core/manager.ts";
+
+export const builtinVaults: BuiltinVaults = {
+  memory: () => import("./memory/mod.ts"),
+  env: () => import("./env/mod.ts"),
+};

@@ -1,0 +1,3 @@
+import { testVaultContract } from "./helpers/contract.ts";
+
+testVaultContract("memory", () => ({ module: "memory" }));
