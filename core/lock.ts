@@ -42,8 +42,8 @@ function readOwner(runtime: Runtime, path: string): LockOwner | undefined {
 }
 
 function isStale(runtime: Runtime, owner: LockOwner, staleMs: number, fileMtimeMs: number): boolean {
-  if (Date.now() - Math.max(owner.time, fileMtimeMs) > staleMs) return true;
   if (owner.pid === 0) return Date.now() - fileMtimeMs > 1000;
+  if (Date.now() - owner.time > staleMs) return true;
   return owner.host === runtime.hostname() && !runtime.isProcessAlive(owner.pid);
 }
 

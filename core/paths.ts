@@ -1,4 +1,4 @@
-/** Path handling core needs, without `node:path`: joining, and where the home directory lives. */
+/** Path handling core needs without a runtime path module: joining, and where the home directory lives. */
 import { SecretManagementError } from "./errors.ts";
 import type { Runtime } from "./runtime.ts";
 
