@@ -5,3 +5,9 @@ export const builtinVaults: BuiltinVaults = {
   memory: () => import("./memory/mod.ts"),
   env: () => import("./env/mod.ts"),
 };
+
+/** The built-in extensions that need nothing but fetch, for edge runtimes. */
+export const edgeVaults: BuiltinVaults = {
+  memory: builtinVaults.memory!,
+  env: builtinVaults.env!,
+};
