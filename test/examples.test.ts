@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempHome } from "./helpers/home.ts";
+import { ROOT, runScript } from "./helpers/runtimes.ts";
+
+const expected = JSON.stringify({ db: { username: "app", password: "s3cret" }, type: "credential", owner: "ops" });
+
+describe("examples", () => {
+  for (const [runtime, file] of [["deno", "quickstart.ts"], ["bun", "quickstart.ts"], ["node", "quickstart.mjs"]] as const) {
+    it(`examples/${file} runs on ${runtime}`, () => {
+      const result = runScript(runtime, join(ROOT, "examples", file), [], {
+        env: { SECRETMANAGEMENT_HOME: tempHome("example") },
+      });
+      expect(result.stderr).toBe("");
+      expect(result.stdout.trim()).toBe(expected);
+    });
+  }
+
+  it("a third-party vault registers by file path (Deno)", () => {
+    const result = runScript("deno", join(ROOT, "examples/use-my-vault.ts"), [], {
+      env: { SECRETMANAGEMENT_HOME: tempHome("example") },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("t-123");
+  });
+
+  it("the README shows every example file verbatim", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const file of ["quickstart.ts", "quickstart.mjs", "my-vault.ts"]) {
+      expect(readme).toContain(readFileSync(join(ROOT, "examples", file), "utf8").trim());
+    }
+  });
+});
