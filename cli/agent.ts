@@ -1,0 +1,186 @@
+/**
+ * The client side of the unlock agent: a per-user process that holds SecretStore data keys in memory
+ * for the password timeout, so each `secret` command does not pay the KDF and a prompt.
+ *
+ * The agent listens on `<home>/agent/agent.sock`. Access control is the directory: it must belong
+ * to this user and allow no one else (0700), else it is refused; the socket itself is 0600. The first
+ * key reaches a new agent through its stdin pipe (never argv or environment); later keys and
+ * requests go over the socket as one JSON line each way.
+ */
+import { spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import { fileURLToPath } from "node:url";
+import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
+import { SecretManagementError } from "../core/errors.ts";
+import { joinPath } from "../core/paths.ts";
+import type { Runtime } from "../core/runtime.ts";
+
+export interface HeldKey {
+  key: Uint8Array;
+  /** Seconds the key stays valid (-1: until locked). */
+  remaining: number;
+}
+
+export interface AgentRequest {
+  op: "get" | "put" | "lock" | "ping";
+  storeId?: string;
+  key?: string;
+  timeout?: number;
+}
+
+export interface AgentResponse {
+  ok: boolean;
+  key?: string;
+  remaining?: number;
+}
+
+/** Unix sockets have a short path limit (108 bytes on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 100;
+
+export function agentPaths(runtime: Runtime, home: string): { dir: string; socket: string } {
+  const dir = joinPath(runtime, home, "agent");
+  return { dir, socket: joinPath(runtime, dir, "agent.sock") };
+}
+
+/**
+ * Makes sure the agent directory is ours and closed to others; creates it 0700 when `create`.
+ * Returns false when it does not exist (and was not created).
+ */
+export function checkAgentDir(runtime: Runtime, dir: string, create: boolean): boolean {
+  const fs = runtime.fs!;
+  let info = fs.stat(dir);
+  if (info === undefined) {
+    if (!create) return false;
+    fs.mkdir(dir, 0o700);
+    info = fs.stat(dir)!;
+  }
+  if (!info.isDirectory) {
+    throw new SecretManagementError("PERMISSION_DENIED", `the unlock agent path ${dir} is not a directory; refusing it`);
+  }
+  if (runtime.uid !== undefined && info.uid !== undefined && info.uid !== runtime.uid) {
+    throw new SecretManagementError(
+      "PERMISSION_DENIED",
+      `the unlock agent directory ${dir} belongs to another user (uid ${info.uid}); refusing it`,
+    );
+  }
+  if ((info.mode & 0o077) !== 0) {
+    throw new SecretManagementError(
+      "PERMISSION_DENIED",
+      `the unlock agent directory ${dir} is open to other users (mode ${info.mode.toString(8)}); refusing it: chmod 700 it`,
+    );
+  }
+  return true;
+}
+
+/** Sends one request; undefined when no agent answers (no socket, or a stale one). */
+export function ask(socket: string, request: AgentRequest, timeoutMs = 2000): Promise<AgentResponse | undefined> {
+  return new Promise((resolve, reject) => {
+    const connection = createConnection(socket);
+    let data = "";
+    const timer = setTimeout(() => {
+      connection.destroy();
+      reject(new SecretManagementError("VAULT_UNAVAILABLE", "the unlock agent did not answer"));
+    }, timeoutMs);
+    connection.setEncoding("utf8");
+    connection.on("connect", () => connection.write(`${JSON.stringify(request)}\n`));
+    connection.on("data", (chunk: string) => {
+      data += chunk;
+      const newline = data.indexOf("\n");
+      if (newline < 0) return;
+      clearTimeout(timer);
+      connection.destroy();
+      try {
+        resolve(JSON.parse(data.slice(0, newline)) as AgentResponse);
+      } catch {
+        reject(new SecretManagementError("VAULT_UNAVAILABLE", "the unlock agent sent a malformed answer"));
+      }
+    });
+    connection.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "ENOTSOCK") resolve(undefined);
+      else reject(new SecretManagementError("VAULT_UNAVAILABLE", `the unlock agent: ${error.code ?? error.message}`));
+    });
+    connection.on("close", () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
+}
+
+/** The data key of a store if the agent holds it. Cheap when no agent runs: one stat. */
+export async function fetchKey(runtime: Runtime, home: string, storeId: string): Promise<HeldKey | undefined> {
+  const { dir, socket } = agentPaths(runtime, home);
+  if (runtime.fs!.stat(socket) === undefined) return undefined;
+  checkAgentDir(runtime, dir, false);
+  const response = await ask(socket, { op: "get", storeId });
+  if (!response?.ok || response.key === undefined) return undefined;
+  return { key: base64ToBytes(response.key), remaining: response.remaining ?? -1 };
+}
+
+/** Gives a data key to the agent, starting one (and replacing a stale socket) when none answers. */
+export async function giveKey(
+  runtime: Runtime,
+  home: string,
+  entry: { storeId: string; key: Uint8Array; timeout: number },
+): Promise<void> {
+  const { dir, socket } = agentPaths(runtime, home);
+  if (socket.length > MAX_SOCKET_PATH) {
+    throw new SecretManagementError("UNSUPPORTED", `the agent socket path is too long for a Unix socket: ${socket}`);
+  }
+  checkAgentDir(runtime, dir, true);
+  const request: AgentRequest = { op: "put", storeId: entry.storeId, key: bytesToBase64(entry.key), timeout: entry.timeout };
+  if ((await ask(socket, request))?.ok) return;
+  runtime.fs!.remove(socket); // stale: its agent is gone
+  await startAgent(socket, request);
+}
+
+/** Tells the agent to zero its keys and exit; false when none was running. */
+export async function stopAgent(runtime: Runtime, home: string): Promise<boolean> {
+  const { dir, socket } = agentPaths(runtime, home);
+  if (runtime.fs!.stat(socket) === undefined) return false;
+  checkAgentDir(runtime, dir, false);
+  const answered = (await ask(socket, { op: "lock" }))?.ok === true;
+  if (!answered) runtime.fs!.remove(socket);
+  return answered;
+}
+
+/** How to run this CLI again on the runtime running it now. */
+function selfCommand(): string[] {
+  const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
+  const deno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+  return deno ? [process.execPath, "run", "-A", "--quiet", main] : [process.execPath, main];
+}
+
+function startAgent(socket: string, first: AgentRequest): Promise<void> {
+  const [command, ...args] = selfCommand();
+  const child = spawn(command!, [...args, "__agent", socket], {
+    detached: true, // its own session: it outlives this command and the terminal's Ctrl-C
+    stdio: ["pipe", "pipe", "ignore"],
+    cwd: "/",
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const fail = (message: string) => {
+      child.kill();
+      reject(new SecretManagementError("VAULT_UNAVAILABLE", message));
+    };
+    const timer = setTimeout(() => fail("the unlock agent did not start in time"), 10_000);
+    child.once("error", (error) => fail(`cannot start the unlock agent: ${error.message}`));
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      output += chunk;
+      if (!output.includes("\n")) return;
+      clearTimeout(timer);
+      child.stdout!.destroy();
+      child.unref();
+      if (output.startsWith("ready")) resolve();
+      else fail(`the unlock agent failed: ${output.trim()}`);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (!output.includes("\n")) fail(`the unlock agent exited with code ${code}`);
+    });
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(`${JSON.stringify(first)}\n`);
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * The command-line parser: a table of commands (cli/commands.ts) drives both parsing and `--help`,
+ * so the two cannot drift. No dependency; flags are `--name value`, `--name=value`, `-x value`;
+ * `--` ends options.
+ */
+
+export type Completion = "vault" | "secret" | "file" | "command";
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  /** Placeholder shown in help; a flag without one is a boolean switch. */
+  value?: string;
+  repeat?: boolean;
+  choices?: readonly string[];
+  complete?: Completion;
+  help: string;
+}
+
+export interface ArgSpec {
+  name: string;
+  required?: boolean;
+  /** Takes every remaining positional argument. */
+  variadic?: boolean;
+  complete?: Completion;
+}
+
+export interface CommandSpec {
+  path: readonly string[];
+  summary: string;
+  args: readonly ArgSpec[];
+  flags: readonly FlagSpec[];
+  /** Extra help paragraphs (details, examples). */
+  details?: string;
+  /** The first positional argument ends option parsing (the rest belongs to a child command). */
+  passthrough?: boolean;
+  hidden?: boolean;
+}
+
+export type FlagValues = { [name: string]: string | string[] | boolean | undefined };
+
+export interface Parsed {
+  command: CommandSpec;
+  args: { [name: string]: string | string[] | undefined };
+  flags: FlagValues;
+}
+
+/** A bad command line: exit code 2. */
+export class UsageError extends Error {
+  readonly command: CommandSpec | undefined;
+  constructor(message: string, command?: CommandSpec) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: "help", short: "h", help: "show help for the command" },
+  { name: "debug", help: "print the stack of an error" },
+];
+
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest candidate within a distance that still looks like a typo. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = candidate.startsWith(word) && word.length >= 2 ? 1 : editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) + 1 ? best : undefined;
+}
+
+function didYouMean(candidate: string | undefined): string {
+  return candidate === undefined ? "" : ` (did you mean "${candidate}"?)`;
+}
+
+export function subcommandNames(table: readonly CommandSpec[], group: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const command of table) {
+    if (command.hidden || command.path.length <= group.length) continue;
+    if (group.every((part, i) => command.path[i] === part)) names.add(command.path[group.length]!);
+  }
+  return [...names];
+}
+
+/** The command words at the start of argv: the longest run that is a prefix of some command's path. */
+export function findCommand(
+  table: readonly CommandSpec[],
+  argv: readonly string[],
+): { command: CommandSpec | undefined; words: string[]; rest: string[] } {
+  let i = 0;
+  while (argv[i] === "--debug") i++;
+  const leading = argv.slice(0, i);
+  const words: string[] = [];
+  while (i < argv.length && !argv[i]!.startsWith("-")) {
+    const next = [...words, argv[i]!];
+    if (!table.some((command) => next.every((word, k) => command.path[k] === word))) break;
+    words.push(argv[i++]!);
+  }
+  const command = table.find((c) => c.path.length === words.length && c.path.every((part, k) => part === words[k]));
+  return { command, words, rest: [...leading, ...argv.slice(i)] };
+}
+
+export function parseCommandLine(table: readonly CommandSpec[], argv: readonly string[]): Parsed {
+  const { command, words, rest } = findCommand(table, argv);
+  if (command === undefined) {
+    const unknown = rest.find((word) => !word.startsWith("-"));
+    if (unknown === undefined || rest.indexOf(unknown) !== rest.findIndex((w) => w !== "--debug")) {
+      throw new UsageError(
+        words.length
+          ? `"secret ${words.join(" ")}" needs a subcommand: ${subcommandNames(table, words).join(", ")}`
+          : "no command given (try secret --help)",
+      );
+    }
+    const suggestion = suggest(unknown, subcommandNames(table, words));
+    throw new UsageError(
+      `unknown command "${[...words, unknown].join(" ")}"${
+        didYouMean(suggestion && [...words, suggestion].join(" "))
+      }`,
+    );
+  }
+  return parseFor(command, rest);
+}
+
+function parseFor(command: CommandSpec, argv: readonly string[]): Parsed {
+  const flags: FlagValues = {};
+  const specs = [...command.flags, ...GLOBAL_FLAGS];
+  const positionals: string[] = [];
+  let options = true;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!options || word === "-" || !word.startsWith("-")) {
+      positionals.push(word);
+      if (command.passthrough) options = false;
+      continue;
+    }
+    if (word === "--") {
+      options = false;
+      continue;
+    }
+    let name: string;
+    let inline: string | undefined;
+    let spec: FlagSpec | undefined;
+    if (word.startsWith("--")) {
+      const eq = word.indexOf("=");
+      name = eq < 0 ? word.slice(2) : word.slice(2, eq);
+      inline = eq < 0 ? undefined : word.slice(eq + 1);
+      spec = specs.find((flag) => flag.name === name);
+    } else {
+      name = word.slice(1, 2);
+      inline = word.length > 2 ? word.slice(2) : undefined;
+      spec = specs.find((flag) => flag.short === name);
+    }
+    if (spec === undefined) {
+      const candidates = specs.map((flag) => `--${flag.name}`);
+      throw new UsageError(
+        `unknown flag ${word.split("=")[0]} for "secret ${command.path.join(" ")}"${
+          didYouMean(suggest(word.split("=")[0]!, candidates))
+        }`,
+        command,
+      );
+    }
+    if (spec.value === undefined) {
+      if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`, command);
+      flags[spec.name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`--${spec.name} needs a value: --${spec.name} ${spec.value}`, command);
+      value = argv[++i]!;
+    }
+    if (spec.choices && !spec.choices.includes(value)) {
+      throw new UsageError(
+        `--${spec.name} must be one of ${spec.choices.join(", ")}, not "${value}"${didYouMean(suggest(value, spec.choices))}`,
+        command,
+      );
+    }
+    if (spec.repeat) flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), value];
+    else if (flags[spec.name] !== undefined) throw new UsageError(`--${spec.name} given twice`, command);
+    else flags[spec.name] = value;
+  }
+  if (flags.help) return { command, args: {}, flags };
+  const args: Parsed["args"] = {};
+  let p = 0;
+  for (const arg of command.args) {
+    if (arg.variadic) {
+      args[arg.name] = positionals.slice(p);
+      if (arg.required && positionals.length <= p) throw new UsageError(`missing <${arg.name}>`, command);
+      p = positionals.length;
+    } else if (p < positionals.length) {
+      args[arg.name] = positionals[p++];
+    } else if (arg.required) {
+      throw new UsageError(`missing <${arg.name}>`, command);
+    }
+  }
+  if (p < positionals.length) throw new UsageError(`unexpected argument "${positionals[p]}"`, command);
+  return { command, args, flags };
+}
+
+export function usageLine(command: CommandSpec): string {
+  const args = command.args.map((arg) => {
+    const inner = `<${arg.name}>${arg.variadic ? "..." : ""}`;
+    return arg.required ? inner : `[${inner}]`;
+  });
+  const dash = command.passthrough ? ["[--]"] : [];
+  const flags = command.flags.length ? ["[flags]"] : [];
+  const ordered = command.passthrough ? [...flags, ...dash, ...args] : [...args, ...flags];
+  return ["secret", ...command.path, ...ordered].join(" ");
+}
+
+export function commandHelp(command: CommandSpec): string {
+  const lines = [`${usageLine(command)}`, "", command.summary];
+  if (command.details) lines.push("", command.details.trimEnd());
+  const flags = [...command.flags, ...GLOBAL_FLAGS];
+  lines.push("", "Flags:");
+  const labels = flags.map((flag) =>
+    `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` ${flag.value}` : ""}`
+  );
+  const width = Math.max(...labels.map((label) => label.length));
+  flags.forEach((flag, i) => {
+    const extra = [
+      flag.choices ? `one of: ${flag.choices.join(", ")}` : "",
+      flag.repeat ? "repeatable" : "",
+    ].filter(Boolean).join("; ");
+    lines.push(`  ${labels[i]!.padEnd(width)}  ${flag.help}${extra ? ` (${extra})` : ""}`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+export function overviewHelp(table: readonly CommandSpec[], version: string): string {
+  const visible = table.filter((command) => !command.hidden);
+  const labels = visible.map((command) => command.path.join(" "));
+  const width = Math.max(...labels.map((label) => label.length));
+  return [
+    `secret ${version}: one CLI over many secret vaults`,
+    "",
+    "Usage: secret <command> [arguments] [flags]",
+    "",
+    "Commands:",
+    ...visible.map((command, i) => `  ${labels[i]!.padEnd(width)}  ${command.summary}`),
+    "",
+    "Run `secret <command> --help` for the flags of a command.",
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 password required or wrong.",
+    "Global flags: --help, --debug, --version. NO_COLOR turns colour off.",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,133 @@
+/** `secret set|get|info|meta|remove|copy`. */
+import { secretToJson } from "../../core/envelope.ts";
+import { SecretManagementError } from "../../core/errors.ts";
+import { selectField } from "../../core/references.ts";
+import type { Metadata, SecretType, SecretValue } from "../../core/types.ts";
+import type { Context } from "../context.ts";
+import { printJson, printTable, progress } from "../output.ts";
+import { createLocalStore, prepareStores } from "../stores.ts";
+import { buildSecretValue, parseMetadata, type RawValue } from "../values.ts";
+
+async function readValue(context: Context, type: SecretType): Promise<RawValue> {
+  const argument = context.arg("value");
+  if (context.has("stdin")) {
+    if (argument !== undefined) throw context.usage("give the value as an argument or with --stdin, not both");
+    if (context.has("password-stdin")) throw context.usage("--stdin and --password-stdin cannot both read stdin");
+    return { bytes: await context.runtime.readStdin() };
+  }
+  if (argument !== undefined) return { text: argument };
+  if (!context.runtime.stdinIsTerminal()) {
+    throw context.usage("no value: give it with --stdin (stdin is not a terminal), or as an argument");
+  }
+  const label = type === "credential" ? "Password" : type === "bytes" ? "Value (base64)" : "Value";
+  return { text: await context.runtime.promptSecret(`${label} for ${context.arg("name")}: `) };
+}
+
+export async function set(context: Context): Promise<void> {
+  const type = (context.flag("type") ?? (context.flag("username") !== undefined ? "credential" : "string")) as SecretType;
+  const metadata = context.flagList("meta").length ? parseMetadata(context.flagList("meta")) : undefined;
+  const raw = await readValue(context, type);
+  const value = buildSecretValue(type, raw, context.flag("username"));
+  const sm = await context.open();
+  const vault = context.flag("vault");
+  if (vault === undefined && (await sm.getVaults()).length === 0) await createLocalStore(context, sm);
+  else await prepareStores(context, sm, vault ?? (await defaultVault(context)));
+  await sm.setSecret(context.arg("name")!, value, { vault, metadata, noClobber: context.has("no-clobber") });
+}
+
+async function defaultVault(context: Context): Promise<string | undefined> {
+  const sm = await context.open();
+  return (await sm.getVaults()).find((vault) => vault.isDefault)?.name;
+}
+
+function printValue(context: Context, value: SecretValue): void {
+  if (typeof value === "string") {
+    context.out(context.runtime.stdoutIsTerminal() ? `${value}\n` : value);
+  } else if (value instanceof Uint8Array) {
+    context.out(value);
+  } else {
+    const newline = context.runtime.stdoutIsTerminal() ? "\n" : "";
+    context.out(JSON.stringify(secretToJson(value).value) + newline);
+  }
+}
+
+export async function get(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vault = context.flag("vault");
+  await prepareStores(context, sm, vault);
+  const name = context.arg("name")!;
+  const value = await sm.getSecret(name, vault === undefined ? {} : { vault });
+  const field = context.flag("field");
+  const picked = selectField(value, field, `"${name}"`);
+  if (context.has("json")) printJson(context, secretToJson(picked));
+  else printValue(context, picked);
+}
+
+function metadataText(metadata: Metadata): string {
+  return Object.entries(metadata)
+    .map(([key, value]) => `${key}=${value instanceof Date ? value.toISOString() : String(value)}`)
+    .join(" ");
+}
+
+export async function info(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vault = context.flag("vault");
+  await prepareStores(context, sm, vault);
+  const infos = await sm.getSecretInfo(context.arg("filter") ?? "*", vault === undefined ? {} : { vault });
+  if (context.has("json")) return printJson(context, infos);
+  printTable(
+    context,
+    ["NAME", "TYPE", "VAULT", "METADATA"],
+    infos.map((info) => [info.name, info.type, info.vault, metadataText(info.metadata)]),
+  );
+}
+
+export async function meta(context: Context): Promise<void> {
+  const pairs = context.flagList("meta");
+  if (pairs.length === 0 && !context.has("clear")) throw context.usage("give --meta k=v (repeatable) or --clear");
+  if (pairs.length > 0 && context.has("clear")) throw context.usage("--meta and --clear cannot be combined");
+  const metadata = parseMetadata(pairs);
+  const sm = await context.open();
+  const vault = context.flag("vault");
+  await prepareStores(context, sm, vault);
+  await sm.setSecretInfo(context.arg("name")!, metadata, vault === undefined ? {} : { vault });
+}
+
+export async function remove(context: Context): Promise<void> {
+  const vault = context.flag("vault");
+  if (vault === undefined) throw context.usage("remove needs --vault <name>: say which vault to remove it from");
+  const sm = await context.open();
+  await prepareStores(context, sm, vault);
+  await sm.removeSecret(context.arg("name")!, { vault });
+}
+
+export async function copy(context: Context): Promise<number> {
+  const from = context.flag("from");
+  const to = context.flag("to");
+  if (from === undefined || to === undefined) throw context.usage("copy needs --from <vault> and --to <vault>");
+  const sm = await context.open();
+  await prepareStores(context, sm, from);
+  if (to.toLowerCase() !== from.toLowerCase()) await prepareStores(context, sm, to);
+  const infos = await sm.getSecretInfo(context.arg("filter")!, { vault: from });
+  const noClobber = context.has("no-clobber");
+  const bar = progress(context, infos.length);
+  let failed = 0;
+  for (const [i, info] of infos.entries()) {
+    try {
+      const value = await sm.getSecret(info.name, { vault: from });
+      await sm.setSecret(info.name, value, { vault: to, metadata: info.metadata, noClobber });
+      context.out(`copied ${info.name}\n`);
+    } catch (error) {
+      if (error instanceof SecretManagementError && error.code === "SECRET_EXISTS") {
+        context.out(`skipped ${info.name} (exists in ${to})\n`);
+      } else {
+        failed++;
+        context.out(`failed ${info.name}\n`);
+        context.runtime.writeStderr(`secret: ${info.name}: ${(error as Error).message}\n`);
+      }
+    }
+    bar.tick(i + 1);
+  }
+  bar.end();
+  return failed > 0 ? 1 : 0;
+}

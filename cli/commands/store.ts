@@ -1,0 +1,101 @@
+/** `secret store config|unlock|lock|password|reset` and `secret vault unlock` of a SecretStore. */
+import { SecretManagementError } from "../../core/errors.ts";
+import type { Context } from "../context.ts";
+import { printJson } from "../output.ts";
+import { prepareStores, shareWithAgent, type StoreConfig, storeOf, storeVaultName } from "../stores.ts";
+
+export async function config(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vault = await storeVaultName(context, sm);
+  const store = await storeOf(sm, vault);
+  const changes: Partial<StoreConfig> = {};
+  const authentication = context.flag("authentication");
+  const interaction = context.flag("interaction");
+  const timeout = context.flag("timeout");
+  if (authentication !== undefined) changes.authentication = authentication as StoreConfig["authentication"];
+  if (interaction !== undefined) changes.interaction = interaction as StoreConfig["interaction"];
+  if (timeout !== undefined) {
+    if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1) {
+      throw context.usage("--timeout must be a whole number of seconds, 0 (single use) or -1 (until locked)");
+    }
+    changes.passwordTimeout = Number(timeout);
+  }
+  if (Object.keys(changes).length === 0) {
+    if (context.has("json")) return printJson(context, store.config);
+    const current = store.config;
+    context.out(
+      `authentication  ${current.authentication}\npasswordTimeout ${current.passwordTimeout}\ninteraction     ${current.interaction}\n`,
+    );
+    return;
+  }
+  if (changes.authentication === "password" && store.config.authentication === "none") {
+    await store.setConfig(changes, { password: await context.newPassword() });
+    return;
+  }
+  await prepareStores(context, sm, vault);
+  await store.setConfig(changes);
+}
+
+/** Unlocks with a password and hands the key to the unlock agent. */
+export async function unlockStore(context: Context, vault: string): Promise<void> {
+  const sm = await context.open();
+  const store = await storeOf(sm, vault);
+  if (store.config.authentication === "none") {
+    context.warn(`vault "${vault}" has no password; nothing to unlock`);
+    return;
+  }
+  await store.unlock(await context.password(`Password for vault ${vault}: `));
+  await shareWithAgent(context, sm, store);
+}
+
+export async function unlock(context: Context): Promise<void> {
+  const sm = await context.open();
+  await unlockStore(context, await storeVaultName(context, sm));
+}
+
+export async function lock(context: Context): Promise<void> {
+  const sm = await context.open();
+  const store = await storeOf(sm, await storeVaultName(context, sm));
+  const { stopAgent } = await import("../agent.ts");
+  await stopAgent(context.runtime, sm.home);
+  store.lock();
+}
+
+export async function password(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vault = await storeVaultName(context, sm);
+  const store = await storeOf(sm, vault);
+  if (store.config.authentication === "none") {
+    throw new SecretManagementError(
+      "UNSUPPORTED",
+      `vault "${vault}" has no password: set one with secret store config --authentication password`,
+      { vault },
+    );
+  }
+  const current = await context.password(`Current password for vault ${vault}: `, 0);
+  const next = await context.newPassword(1);
+  await store.changePassword(current, next);
+}
+
+export async function reset(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vault = await storeVaultName(context, sm);
+  const store = await storeOf(sm, vault);
+  if (!context.has("force")) {
+    if (!context.runtime.stdinIsTerminal()) {
+      throw context.usage("reset deletes every secret: confirm with --force when stdin is not a terminal");
+    }
+    if (!(await context.runtime.confirm(`Delete every secret in vault ${vault} and start an empty store?`))) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "reset cancelled");
+    }
+  }
+  const noPassword = context.has("no-password");
+  const newPassword = noPassword ? undefined : await context.newPassword();
+  const { stopAgent } = await import("../agent.ts");
+  await stopAgent(context.runtime, sm.home); // the old key is worthless now
+  await store.reset({
+    force: true,
+    password: newPassword,
+    config: noPassword ? { authentication: "none" } : { authentication: "password" },
+  });
+}

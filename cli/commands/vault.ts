@@ -1,0 +1,59 @@
+/** `secret vault register|unregister|list|default|test|unlock`. */
+import type { Context } from "../context.ts";
+import { printJson, printTable } from "../output.ts";
+import { parseParameters } from "../values.ts";
+
+export async function register(context: Context): Promise<void> {
+  const sm = await context.open();
+  const info = await sm.registerVault(context.arg("name")!, context.arg("module")!, {
+    parameters: parseParameters(context.flagList("param")),
+    description: context.flag("description"),
+    default: context.has("default"),
+    allowClobber: context.has("allow-clobber"),
+  });
+  context.out(`registered vault ${info.name}${info.isDefault ? " (default)" : ""}\n`);
+}
+
+export async function unregister(context: Context): Promise<void> {
+  const sm = await context.open();
+  for (const name of context.args("name")) {
+    await sm.unregisterVault(name);
+    context.out(`unregistered vault ${name}\n`);
+  }
+}
+
+export async function list(context: Context): Promise<void> {
+  const sm = await context.open();
+  const vaults = await sm.getVaults(context.arg("pattern") ?? "*");
+  if (context.has("json")) return printJson(context, vaults);
+  printTable(
+    context,
+    ["NAME", "MODULE", "DEFAULT", "DESCRIPTION"],
+    vaults.map((vault) => [vault.name, vault.module, vault.isDefault ? "yes" : "", vault.description]),
+  );
+}
+
+export async function setDefault(context: Context): Promise<void> {
+  const name = context.arg("name");
+  if ((name === undefined) === !context.has("clear")) throw context.usage("give a vault name or --clear");
+  const sm = await context.open();
+  await sm.setDefaultVault(name ?? null);
+}
+
+export async function test(context: Context): Promise<number> {
+  const sm = await context.open();
+  const ok = await sm.testVault(context.arg("pattern") ?? "*");
+  context.out(ok ? "ok\n" : "failed\n");
+  return ok ? 0 : 1;
+}
+
+export async function unlock(context: Context): Promise<void> {
+  const sm = await context.open();
+  const name = context.arg("name")!;
+  const vault = (await sm.getVaults(name))[0];
+  if (vault?.module === "secretstore") {
+    const { unlockStore } = await import("./store.ts");
+    return await unlockStore(context, vault.name);
+  }
+  await sm.unlockVault(name, await context.password(`Password for vault ${name}: `));
+}

@@ -1,0 +1,104 @@
+/** What a command handler gets: the parsed command line, the runtime, and lazily the manager. */
+import type { SecretManagement } from "../mod.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { SecretManagementError } from "../core/errors.ts";
+import { type FlagValues, type Parsed, UsageError } from "./args.ts";
+
+export type Handler = (context: Context) => Promise<number | void>;
+
+export class Context {
+  readonly runtime: Runtime;
+  readonly parsed: Parsed;
+  #manager: Promise<SecretManagement> | undefined;
+  #stdinLines: Promise<string[]> | undefined;
+
+  constructor(runtime: Runtime, parsed: Parsed) {
+    this.runtime = runtime;
+    this.parsed = parsed;
+  }
+
+  get flags(): FlagValues {
+    return this.parsed.flags;
+  }
+
+  arg(name: string): string | undefined {
+    return this.parsed.args[name] as string | undefined;
+  }
+
+  args(name: string): string[] {
+    return (this.parsed.args[name] as string[] | undefined) ?? [];
+  }
+
+  flag(name: string): string | undefined {
+    return this.parsed.flags[name] as string | undefined;
+  }
+
+  flagList(name: string): string[] {
+    return (this.parsed.flags[name] as string[] | undefined) ?? [];
+  }
+
+  has(name: string): boolean {
+    return this.parsed.flags[name] === true;
+  }
+
+  usage(message: string): UsageError {
+    return new UsageError(message, this.parsed.command);
+  }
+
+  open(): Promise<SecretManagement> {
+    this.#manager ??= import("../mod.ts").then((mod) =>
+      mod.SecretManagement.open({
+        runtime: this.runtime,
+        onVaultError: (error) => this.warn(error.message),
+      })
+    );
+    return this.#manager;
+  }
+
+  out(text: string | Uint8Array): void {
+    this.runtime.writeStdout(text);
+  }
+
+  warn(message: string): void {
+    this.runtime.writeStderr(`secret: warning: ${message}\n`);
+  }
+
+  /** Lines of stdin, read once (for --password-stdin, which may need two passwords). */
+  stdinLines(): Promise<string[]> {
+    this.#stdinLines ??= this.runtime.readStdin().then((bytes) => new TextDecoder().decode(bytes).split(/\r?\n/));
+    return this.#stdinLines;
+  }
+
+  /**
+   * A password: the next line of stdin with --password-stdin, else SECRETSTORE_PASSWORD, else a
+   * no-echo prompt on a terminal, else PASSWORD_REQUIRED.
+   */
+  async password(message: string, index = 0): Promise<string> {
+    if (this.has("password-stdin")) {
+      const line = (await this.stdinLines())[index];
+      if (line === undefined || line === "") {
+        throw new SecretManagementError("PASSWORD_REQUIRED", "--password-stdin: no password on stdin");
+      }
+      return line;
+    }
+    const fromEnv = this.runtime.env("SECRETSTORE_PASSWORD");
+    if (fromEnv) return fromEnv;
+    return await this.runtime.promptSecret(message);
+  }
+
+  /** A new password, asked twice on a terminal until both entries match. */
+  async newPassword(index = 0): Promise<string> {
+    if (this.has("password-stdin") || this.runtime.env("SECRETSTORE_PASSWORD")) return await this.password("", index);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const first = await this.runtime.promptSecret("New password: ");
+      if (first === "") {
+        this.runtime.writeStderr("The password must not be empty.\n");
+        continue;
+      }
+      const second = await this.runtime.promptSecret("Repeat the new password: ");
+      if (first === second) return first;
+      this.runtime.writeStderr("The passwords do not match; try again.\n");
+    }
+    throw new SecretManagementError("PASSWORD_REQUIRED", "no new password was confirmed");
+  }
+}

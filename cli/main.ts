@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * `secret`: the command-line interface. The same file runs as `deno run -A cli/main.ts`,
+ * `bun cli/main.ts` and, built, `node dist/cli/main.js` (the npm `secret` bin).
+ * Only the parser and the command table load up front; each command imports what it needs.
+ */
+import { commandHelp, findCommand, overviewHelp, parseCommandLine, subcommandNames, UsageError } from "./args.ts";
+import { COMMANDS } from "./table.ts";
+import { VERSION } from "./version.ts";
+
+const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, password: 4 } as const;
+
+function commandLineArguments(): string[] {
+  const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
+  return deno ? [...deno.args] : process.argv.slice(2);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  const code = (error as { code?: unknown })?.code;
+  if (code === "SECRET_NOT_FOUND" || code === "VAULT_NOT_FOUND") return EXIT.notFound;
+  if (code === "PASSWORD_REQUIRED" || code === "WRONG_PASSWORD") return EXIT.password;
+  return EXIT.error;
+}
+
+function colour(text: string): string {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
+  return !noColor && process.stderr.isTTY ? `\u001b[31m${text}\u001b[0m` : text;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    process.stdout.write(`secret ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const wantsHelp = argv.includes("--help") || argv.includes("-h");
+  const found = findCommand(COMMANDS, argv);
+  if (wantsHelp && (found.command === undefined || argv.indexOf("--") >= 0 && argv.indexOf("--") < argv.indexOf("--help"))) {
+    if (found.words.length === 0) {
+      process.stdout.write(overviewHelp(COMMANDS, VERSION));
+      return EXIT.ok;
+    }
+    if (found.command === undefined) {
+      const names = subcommandNames(COMMANDS, found.words);
+      process.stdout.write(
+        COMMANDS.filter((command) => !command.hidden && found.words.every((word, i) => command.path[i] === word))
+          .map((command) => commandHelp(command)).join("\n") || `${names.join("\n")}\n`,
+      );
+      return EXIT.ok;
+    }
+  }
+  if (argv.length === 0) {
+    process.stdout.write(overviewHelp(COMMANDS, VERSION));
+    return EXIT.usage;
+  }
+  const debug = argv.includes("--debug");
+  try {
+    const parsed = parseCommandLine(COMMANDS, argv);
+    if (parsed.flags.help) {
+      process.stdout.write(commandHelp(parsed.command));
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((entry) => entry === parsed.command)!;
+    const [{ Context }, { detectRuntime }, handler] = await Promise.all([
+      import("./context.ts"),
+      import("../adapters/detect.ts"),
+      command.load(),
+    ]);
+    const runtime = await detectRuntime();
+    return (await handler(new Context(runtime, parsed))) ?? EXIT.ok;
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    process.stderr.write(`${colour("secret:")} ${message}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`Run "secret ${error.command ? `${error.command.path.join(" ")} ` : ""}--help" for usage.\n`);
+    }
+    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+process.exitCode = await main(commandLineArguments());
+// Handles a command left open (a paused stdin, an idle socket) must not keep the process alive.
+process.exit(process.exitCode);

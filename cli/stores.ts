@@ -1,0 +1,139 @@
+/**
+ * The CLI's side of SecretStore vaults: finding them, creating the local one on first use, and
+ * unlocking them before a command runs — from the unlock agent when it holds the key, else with a
+ * password (`--password-stdin`, or a prompt that then hands the key to a new agent).
+ */
+import type { SecretManagement } from "../mod.ts";
+import { SecretManagementError } from "../core/errors.ts";
+import { LOCAL_VAULT } from "../core/manager.ts";
+import type { Context } from "./context.ts";
+
+export interface StoreConfig {
+  authentication: "password" | "none";
+  passwordTimeout: number;
+  interaction: "prompt" | "none";
+}
+
+/** The part of SecretStore (core/store/secret-store.ts) the CLI uses. */
+export interface Store {
+  exists(): boolean;
+  create(options: { password?: string; config?: Partial<StoreConfig> }): Promise<void>;
+  readonly config: StoreConfig;
+  setConfig(changes: Partial<StoreConfig>, options?: { password?: string }): Promise<void>;
+  readonly storeId: string;
+  isLocked(): boolean;
+  unlock(password: string, options?: { timeout?: number }): Promise<void>;
+  lock(): void;
+  changePassword(oldPassword: string, newPassword: string): Promise<void>;
+  reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void>;
+  exportDataKey(): Uint8Array;
+  unlockWithDataKey(key: Uint8Array, options?: { timeout?: number }): void;
+}
+
+export const STORE_MODULE = "secretstore";
+
+export async function storeOf(sm: SecretManagement, vault: string): Promise<Store> {
+  const extension = (await sm.getVaultExtension(vault)) as unknown as { store?: Store };
+  if (extension.store === undefined) {
+    throw new SecretManagementError("UNSUPPORTED", `vault "${vault}" is not a SecretStore`, { vault });
+  }
+  return extension.store;
+}
+
+/** The SecretStore vault a `store` command acts on: --vault, else the default one, else the first. */
+export async function storeVaultName(context: Context, sm: SecretManagement): Promise<string> {
+  const explicit = context.flag("vault");
+  const vaults = await sm.getVaults();
+  if (explicit !== undefined) {
+    const vault = vaults.find((v) => v.name.toLowerCase() === explicit.toLowerCase());
+    if (vault === undefined) throw new SecretManagementError("VAULT_NOT_FOUND", `no vault named "${explicit}" is registered`);
+    if (vault.module !== STORE_MODULE) {
+      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is not a SecretStore`, { vault: vault.name });
+    }
+    return vault.name;
+  }
+  const stores = vaults.filter((vault) => vault.module === STORE_MODULE);
+  const chosen = stores.find((vault) => vault.isDefault) ?? stores[0];
+  if (chosen === undefined) {
+    throw new SecretManagementError(
+      "VAULT_NOT_FOUND",
+      "no SecretStore vault is registered (the first `secret set` creates one)",
+    );
+  }
+  return chosen.name;
+}
+
+/**
+ * First use: registers `local` as the default SecretStore and creates it, with a new password
+ * (asked twice on a terminal), or none with --no-password.
+ */
+export async function createLocalStore(context: Context, sm: SecretManagement): Promise<void> {
+  const noPassword = context.has("no-password");
+  const password = noPassword ? undefined : await context.newPassword();
+  await sm.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
+    description: "local encrypted SecretStore",
+    default: true,
+  });
+  const store = await storeOf(sm, LOCAL_VAULT.name);
+  if (!store.exists()) {
+    await store.create(noPassword ? { config: { authentication: "none" } } : { password });
+  }
+  if (password !== undefined && !context.has("password-stdin") && !context.runtime.env("SECRETSTORE_PASSWORD")) {
+    await shareWithAgent(context, sm, store);
+  }
+}
+
+/**
+ * Unlocks the SecretStore vaults a command may touch (`only`, or all of them) before it runs.
+ * A store left locked unlocks itself from SECRETSTORE_PASSWORD or fails with PASSWORD_REQUIRED.
+ */
+export async function prepareStores(context: Context, sm: SecretManagement, only?: string): Promise<void> {
+  const vaults = (await sm.getVaults()).filter((vault) =>
+    vault.module === STORE_MODULE && (only === undefined || vault.name.toLowerCase() === only.toLowerCase())
+  );
+  for (const vault of vaults) {
+    let store: Store;
+    try {
+      store = await storeOf(sm, vault.name);
+    } catch (error) {
+      if (only !== undefined) throw error;
+      context.warn((error as Error).message);
+      continue;
+    }
+    if (!store.exists() || !store.isLocked() || store.config.authentication === "none") continue;
+    const { fetchKey } = await import("./agent.ts");
+    const held = await fetchKey(context.runtime, sm.home, store.storeId);
+    if (held) {
+      try {
+        store.unlockWithDataKey(held.key, { timeout: held.remaining });
+      } finally {
+        held.key.fill(0);
+      }
+      continue;
+    }
+    if (context.has("password-stdin")) {
+      await store.unlock(await context.password(""));
+      continue;
+    }
+    if (context.runtime.env("SECRETSTORE_PASSWORD")) continue;
+    if (store.config.interaction === "prompt" && context.runtime.stdinIsTerminal()) {
+      await store.unlock(await context.runtime.promptSecret(`Password for vault ${vault.name}: `));
+      await shareWithAgent(context, sm, store);
+    }
+  }
+}
+
+/** Hands the unlocked store's data key to the unlock agent, starting it when none runs. */
+export async function shareWithAgent(context: Context, sm: SecretManagement, store: Store): Promise<void> {
+  const timeout = store.config.passwordTimeout;
+  if (timeout === 0) return; // single use: nothing outlives this command
+  const { giveKey } = await import("./agent.ts");
+  const key = store.exportDataKey();
+  try {
+    await giveKey(context.runtime, sm.home, { storeId: store.storeId, key, timeout });
+  } catch (error) {
+    context.warn(`the unlock agent did not start: ${(error as Error).message}`);
+  } finally {
+    key.fill(0);
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Every command of `secret`: its words, arguments, flags and help, and the module that runs it
+ * (imported only when that command runs, to keep start-up lean).
+ */
+import type { CommandSpec, FlagSpec } from "./args.ts";
+import type { Handler } from "./context.ts";
+
+export interface Command extends CommandSpec {
+  load: () => Promise<Handler>;
+}
+
+const json: FlagSpec = { name: "json", help: "print JSON" };
+const vault: FlagSpec = { name: "vault", value: "<name>", complete: "vault", help: "the vault to use" };
+const passwordStdin: FlagSpec = {
+  name: "password-stdin",
+  help: "read the password from the first line of stdin (new passwords: the first line too)",
+};
+const storeVault: FlagSpec = {
+  name: "vault",
+  value: "<name>",
+  complete: "vault",
+  help: "the SecretStore vault (default: the default vault if it is a SecretStore, else the first one)",
+};
+
+const vaultCommands = () => import("./commands/vault.ts");
+const secretCommands = () => import("./commands/secrets.ts");
+const storeCommands = () => import("./commands/store.ts");
+
+export const COMMANDS: readonly Command[] = [
+  {
+    path: ["vault", "register"],
+    summary: "register a vault: a name, an extension module and its parameters",
+    args: [{ name: "name", required: true }, { name: "module", required: true, complete: "file" }],
+    flags: [
+      {
+        name: "param",
+        value: "<k=v>",
+        repeat: true,
+        help: "a parameter; the value is read as JSON when it parses (numbers, true, [..]), else as text",
+      },
+      { name: "description", value: "<text>", help: "a description shown by vault list" },
+      { name: "default", help: "make it the default vault" },
+      { name: "allow-clobber", help: "replace a vault registered under the same name" },
+    ],
+    details: "The module is a built-in name (secretstore, memory, env, ...), a package name or a file path.",
+    load: async () => (await vaultCommands()).register,
+  },
+  {
+    path: ["vault", "unregister"],
+    summary: "unregister vaults (their secrets stay where they are)",
+    args: [{ name: "name", required: true, variadic: true, complete: "vault" }],
+    flags: [],
+    load: async () => (await vaultCommands()).unregister,
+  },
+  {
+    path: ["vault", "list"],
+    summary: "list registered vaults",
+    args: [{ name: "pattern", complete: "vault" }],
+    flags: [json],
+    load: async () => (await vaultCommands()).list,
+  },
+  {
+    path: ["vault", "default"],
+    summary: "set or clear the default vault",
+    args: [{ name: "name", complete: "vault" }],
+    flags: [{ name: "clear", help: "clear the default vault" }],
+    load: async () => (await vaultCommands()).setDefault,
+  },
+  {
+    path: ["vault", "test"],
+    summary: "test the vaults matching a pattern (exit 1 when one fails)",
+    args: [{ name: "pattern", complete: "vault" }],
+    flags: [],
+    load: async () => (await vaultCommands()).test,
+  },
+  {
+    path: ["vault", "unlock"],
+    summary: "unlock a vault with its password",
+    args: [{ name: "name", required: true, complete: "vault" }],
+    flags: [passwordStdin],
+    load: async () => (await vaultCommands()).unlock,
+  },
+  {
+    path: ["set"],
+    summary: "store a secret",
+    args: [{ name: "name", required: true, complete: "secret" }, { name: "value" }],
+    flags: [
+      vault,
+      { name: "type", value: "<type>", choices: ["string", "bytes", "credential", "map"], help: "the value type" },
+      { name: "username", value: "<user>", help: "the username of a credential (the value is its password)" },
+      { name: "meta", value: "<k=v>", repeat: true, help: "metadata: numbers, true/false and ISO dates are typed" },
+      { name: "no-clobber", help: "fail if the secret exists" },
+      { name: "stdin", help: "read the value from stdin" },
+      { name: "no-password", help: "first use: create the local store without a password" },
+      { name: "password-stdin", help: "first use: read the new store password from the first line of stdin" },
+    ],
+    details: [
+      "The value comes from the argument, --stdin, or a no-echo prompt on a terminal.",
+      "Prefer --stdin or the prompt: an argument lands in shell history.",
+      "--stdin keeps the input exactly, except one trailing newline for string and credential values.",
+      "bytes: base64 from the argument or prompt, raw bytes from --stdin.",
+      "map: a JSON object of strings, {\"bytes\": base64} or {\"username\", \"password\"}.",
+      "With no vault registered, set creates the local SecretStore and makes it the default.",
+    ].join("\n"),
+    load: async () => (await secretCommands()).set,
+  },
+  {
+    path: ["get"],
+    summary: "print a secret",
+    args: [{ name: "name", required: true, complete: "secret" }],
+    flags: [
+      vault,
+      { ...json, help: 'print {"type": ..., "value": ...} (bytes as base64)' },
+      { name: "field", value: "<field>", help: "a key of a map, or username/password of a credential" },
+      passwordStdin,
+    ],
+    details: [
+      "Strings print as they are, with a newline only when stdout is a terminal; bytes print raw;",
+      "credentials and maps print their JSON value.",
+    ].join("\n"),
+    load: async () => (await secretCommands()).get,
+  },
+  {
+    path: ["info"],
+    summary: "list secrets (names, types, vaults, metadata) matching a wildcard filter",
+    args: [{ name: "filter", complete: "secret" }],
+    flags: [vault, json, passwordStdin],
+    load: async () => (await secretCommands()).info,
+  },
+  {
+    path: ["meta"],
+    summary: "replace the metadata of a secret",
+    args: [{ name: "name", required: true, complete: "secret" }],
+    flags: [
+      { name: "meta", value: "<k=v>", repeat: true, help: "metadata: numbers, true/false and ISO dates are typed" },
+      { name: "clear", help: "remove all metadata" },
+      vault,
+      passwordStdin,
+    ],
+    load: async () => (await secretCommands()).meta,
+  },
+  {
+    path: ["remove"],
+    summary: "remove a secret from a vault",
+    args: [{ name: "name", required: true, complete: "secret" }],
+    flags: [{ ...vault, help: "the vault to remove it from (required)" }, passwordStdin],
+    load: async () => (await secretCommands()).remove,
+  },
+  {
+    path: ["copy"],
+    summary: "copy the secrets matching a filter, with their metadata, from one vault to another",
+    args: [{ name: "filter", required: true, complete: "secret" }],
+    flags: [
+      { name: "from", value: "<vault>", complete: "vault", help: "the source vault (required)" },
+      { name: "to", value: "<vault>", complete: "vault", help: "the target vault (required)" },
+      { name: "no-clobber", help: "skip secrets that exist in the target" },
+      passwordStdin,
+    ],
+    load: async () => (await secretCommands()).copy,
+  },
+  {
+    path: ["store", "config"],
+    summary: "show or change the SecretStore configuration",
+    args: [],
+    flags: [
+      { name: "authentication", value: "<mode>", choices: ["password", "none"], help: "password or none" },
+      { name: "timeout", value: "<seconds>", help: "how long an unlock lasts (0: one use, -1: until locked)" },
+      { name: "interaction", value: "<mode>", choices: ["prompt", "none"], help: "prompt or fail when locked" },
+      storeVault,
+      json,
+      passwordStdin,
+    ],
+    load: async () => (await storeCommands()).config,
+  },
+  {
+    path: ["store", "unlock"],
+    summary: "unlock the SecretStore; the unlock agent keeps it unlocked for the password timeout",
+    args: [],
+    flags: [storeVault, passwordStdin],
+    load: async () => (await storeCommands()).unlock,
+  },
+  {
+    path: ["store", "lock"],
+    summary: "lock the SecretStore and stop the unlock agent",
+    args: [],
+    flags: [storeVault],
+    load: async () => (await storeCommands()).lock,
+  },
+  {
+    path: ["store", "password"],
+    summary: "change the SecretStore password",
+    args: [],
+    flags: [
+      storeVault,
+      { ...passwordStdin, help: "read the current password, then the new one, from the first two lines of stdin" },
+    ],
+    load: async () => (await storeCommands()).password,
+  },
+  {
+    path: ["store", "reset"],
+    summary: "delete every secret and start an empty SecretStore",
+    args: [],
+    flags: [
+      { name: "force", help: "do not ask for confirmation (required when stdin is not a terminal)" },
+      { name: "no-password", help: "the new store has no password" },
+      storeVault,
+      passwordStdin,
+    ],
+    load: async () => (await storeCommands()).reset,
+  },
+  {
+    path: ["run"],
+    summary: "run a command with secrets in its environment",
+    args: [{ name: "command", required: true, variadic: true, complete: "command" }],
+    flags: [
+      {
+        name: "env",
+        value: "<VAR=name>",
+        repeat: true,
+        help: "set VAR to a secret: a name, or a secret://vault/name#field reference",
+      },
+      { name: "env-file", value: "<file>", repeat: true, complete: "file", help: "VAR=value lines; values may be references" },
+      { name: "mask", help: "replace secret values in the command's output with *****" },
+      { name: "no-mask", help: "pass the output through unchanged" },
+      passwordStdin,
+    ],
+    passthrough: true,
+    details: [
+      "Secrets reach the command through its environment only, never its arguments.",
+      "Output is masked by default when stdout is not a terminal. The exit code is the command's.",
+      "If a secret is missing nothing is started (exit 3).",
+    ].join("\n"),
+    load: async () => (await import("./commands/run.ts")).run,
+  },
+  {
+    path: ["inject"],
+    summary: "replace {{ secret://vault/name#field }} in a template",
+    args: [],
+    flags: [
+      { name: "in", short: "i", value: "<file>", complete: "file", help: "the template (default: stdin)" },
+      { name: "out", short: "o", value: "<file>", complete: "file", help: "the output, written 0600 (default: stdout)" },
+      passwordStdin,
+    ],
+    details: "Every reference is resolved before anything is written; a missing secret writes nothing (exit 3).",
+    load: async () => (await import("./commands/inject.ts")).inject,
+  },
+  {
+    path: ["completion"],
+    summary: "print a shell completion script",
+    args: [{ name: "shell", required: true }],
+    flags: [],
+    details: [
+      "bash: source <(secret completion bash)",
+      "zsh:  source <(secret completion zsh)",
+      "fish: secret completion fish | source",
+    ].join("\n"),
+    load: async () => (await import("./commands/completion.ts")).completion,
+  },
+  {
+    path: ["__complete"],
+    summary: "print completion candidates for the words after `secret` (used by completion scripts)",
+    args: [{ name: "words", variadic: true }],
+    flags: [],
+    passthrough: true,
+    hidden: true,
+    load: async () => (await import("./commands/completion.ts")).complete,
+  },
+  {
+    path: ["__agent"],
+    summary: "the unlock agent process (started by store unlock)",
+    args: [{ name: "socket", required: true }],
+    flags: [],
+    hidden: true,
+    load: async () => (await import("./agent-server.ts")).serve,
+  },
+];
