@@ -63,7 +63,7 @@ export async function serve(context: Context): Promise<number> {
   const answer = (request: AgentRequest): AgentResponse => {
     switch (request.op) {
       case "ping":
-        return { ok: true };
+        return { ok: true, pid: process.pid };
       case "put":
         return put(request);
       case "get": {

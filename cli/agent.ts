@@ -32,6 +32,7 @@ export interface AgentResponse {
   ok: boolean;
   key?: string;
   remaining?: number;
+  pid?: number;
 }
 
 /** Unix sockets have a short path limit (108 bytes on Linux, 104 on macOS). */

@@ -79,6 +79,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(commandLineArguments());
-// Handles a command left open (a paused stdin, an idle socket) must not keep the process alive.
-process.exit(process.exitCode);
+/** Waits until what was written to a stream has left the process (Node and Bun write pipes asynchronously). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+const code = await main(commandLineArguments());
+if ((globalThis as { Bun?: unknown }).Bun !== undefined) {
+  // Bun's process.exit drops piped output still queued (and reports none queued); a natural exit flushes it.
+  process.exitCode = code;
+} else {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Handles a command left open (a paused stdin, an idle socket) must not keep the process alive.
+  process.exit(code);
+}

@@ -89,7 +89,11 @@ async function names(context: Context, kind: string): Promise<string[]> {
     const sm = await context.open();
     if (kind === "vault") return (await sm.getVaults()).map((vault) => vault.name);
     await prepareStores(context, sm); // from the unlock agent only: never a prompt here
-    return (await sm.getSecretInfo("*")).map((info) => info.name);
+    const seen = new Map<string, string>();
+    for (const info of await sm.getSecretInfo("*")) {
+      if (!seen.has(info.name.toLowerCase())) seen.set(info.name.toLowerCase(), info.name); // the first vault wins, as in get
+    }
+    return [...seen.values()];
   } catch {
     return [];
   }

@@ -1,4 +1,5 @@
 /** `secret set|get|info|meta|remove|copy`. */
+import { bytesToBase64 } from "../../core/base64.ts";
 import { secretToJson } from "../../core/envelope.ts";
 import { SecretManagementError } from "../../core/errors.ts";
 import { selectField } from "../../core/references.ts";
@@ -59,8 +60,13 @@ export async function get(context: Context): Promise<void> {
   const value = await sm.getSecret(name, vault === undefined ? {} : { vault });
   const field = context.flag("field");
   const picked = selectField(value, field, `"${name}"`);
-  if (context.has("json")) printJson(context, secretToJson(picked));
+  if (context.has("json")) printJson(context, valueJson(picked));
   else printValue(context, picked);
+}
+
+/** The typed JSON form; a bytes value is its base64 text: {"type": "bytes", "value": "AAEC"}. */
+function valueJson(value: SecretValue): unknown {
+  return value instanceof Uint8Array ? { type: "bytes", value: bytesToBase64(value) } : secretToJson(value);
 }
 
 function metadataText(metadata: Metadata): string {
@@ -106,6 +112,7 @@ export async function copy(context: Context): Promise<number> {
   const to = context.flag("to");
   if (from === undefined || to === undefined) throw context.usage("copy needs --from <vault> and --to <vault>");
   const sm = await context.open();
+  await sm.getVaultExtension(to); // a missing target is one error, not one per secret
   await prepareStores(context, sm, from);
   if (to.toLowerCase() !== from.toLowerCase()) await prepareStores(context, sm, to);
   const infos = await sm.getSecretInfo(context.arg("filter")!, { vault: from });
