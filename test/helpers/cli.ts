@@ -63,7 +63,7 @@ export interface PtyStep {
   send: string;
 }
 
-/** Runs `secret` in a pseudo-terminal (test/helpers/pty.py), answering prompts as they appear. */
+/** Runs `secret` in a pseudo-terminal (test/helpers/terminal-session.py), answering prompts as they appear. */
 export function secretInPty(
   runtime: RuntimeName,
   home: string,
@@ -77,7 +77,7 @@ export function secretInPty(
     steps,
     timeout: (options.timeout ?? 30_000) / 1000,
   };
-  const result = spawnSync("python3", [join(ROOT, "test/helpers/pty.py")], {
+  const result = spawnSync("python3", [join(ROOT, "test/helpers/terminal-session.py")], {
     input: JSON.stringify(spec),
     encoding: "utf8",
     timeout: (options.timeout ?? 30_000) + 5_000,
