@@ -1,0 +1,118 @@
+/**
+ * The unlock agent as a real process: started on first key, reachable from another process on any
+ * runtime, gone at timeout or on stop; a socket directory that is not ours or not closed is refused;
+ * a stale socket is replaced; the key never shows in the agent's argv or environment.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { tempHome } from "./helpers/home.ts";
+import { modulePath, ROOT, type RuntimeName, runScript } from "./helpers/runtimes.ts";
+
+const scenario = join(ROOT, "test/helpers/agent-scenario.mjs");
+const KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+const homes: string[] = [];
+
+function agent(rt: RuntimeName, home: string, ...args: string[]) {
+  const result = runScript(rt, scenario, [modulePath(rt, "cli/agent.ts"), modulePath(rt, "adapters/detect.ts"), home, ...args]);
+  expect(result.stderr).toBe("");
+  return JSON.parse(result.stdout);
+}
+
+function processState(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.slice(0, 1);
+  } catch {
+    return "gone";
+  }
+}
+
+function home(label: string): string {
+  const dir = tempHome(label);
+  homes.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of homes) if (existsSync(join(dir, "agent", "agent.sock"))) agent("bun", dir, "stop");
+});
+
+describe("unlock agent", () => {
+  it("holds a key given on one runtime for clients on the others, then stops and removes its socket", () => {
+    const dir = home("agent");
+    expect(agent("node", dir, "give", "store-1", KEY, "60")).toEqual({ ok: true });
+    expect(statSync(join(dir, "agent")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "agent", "agent.sock")).mode & 0o777).toBe(0o600);
+    for (const rt of ["deno", "bun", "node"] as const) {
+      const held = agent(rt, dir, "fetch", "store-1");
+      expect(held.key).toBe(KEY);
+      expect(held.remaining).toBeGreaterThan(50);
+      expect(held.remaining).toBeLessThanOrEqual(60);
+    }
+    expect(agent("bun", dir, "fetch", "other-store")).toEqual({ key: null });
+    // The key reached the agent through a pipe: not in its argv, not in its environment.
+    const { pid } = agent("bun", dir, "ping");
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+    const base64 = Buffer.from(KEY, "hex").toString("base64");
+    for (const text of [argv, environ]) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(base64);
+    }
+    expect(argv).toContain("__agent");
+    expect(agent("deno", dir, "stop")).toEqual({ stopped: true });
+    expect(existsSync(join(dir, "agent", "agent.sock"))).toBe(false);
+    expect(agent("bun", dir, "fetch", "store-1")).toEqual({ key: null });
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: false });
+  });
+
+  it("a second key goes to the running agent; each expires on its own timeout, then the agent exits", async () => {
+    const dir = home("agent-timeout");
+    expect(agent("bun", dir, "give", "short", KEY, "1")).toEqual({ ok: true });
+    const { pid } = agent("bun", dir, "ping");
+    expect(agent("deno", dir, "give", "long", KEY.replace(/0/g, "1"), "2")).toEqual({ ok: true });
+    expect(agent("bun", dir, "ping").pid).toBe(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(agent("bun", dir, "fetch", "short")).toEqual({ key: null });
+    expect(agent("bun", dir, "fetch", "long").key).toBe(KEY.replace(/0/g, "1"));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(existsSync(join(dir, "agent", "agent.sock"))).toBe(false);
+    expect(processState(pid)).toMatch(/^(gone|Z)$/); // a zombie when this container's init does not reap
+  });
+
+  it("refuses a socket directory with loose permissions", () => {
+    const dir = home("agent-loose");
+    agent("bun", dir, "give", "s", KEY, "30");
+    chmodSync(join(dir, "agent"), 0o755);
+    const refused = agent("bun", dir, "fetch", "s");
+    expect(refused.error).toBe("PERMISSION_DENIED");
+    expect(refused.message).toContain("open to other users");
+    expect(agent("node", dir, "give", "s", KEY, "30").error).toBe("PERMISSION_DENIED");
+    chmodSync(join(dir, "agent"), 0o700);
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
+  });
+
+  it("refuses a socket directory owned by another user", () => {
+    const dir = home("agent-owner");
+    mkdirSync(join(dir, "agent"), { mode: 0o700 });
+    chownSync(join(dir, "agent"), 12345, 12345);
+    const refused = agent("deno", dir, "give", "s", KEY, "30");
+    expect(refused.error).toBe("PERMISSION_DENIED");
+    expect(refused.message).toContain("another user");
+  });
+
+  it("replaces a stale socket left by a dead agent", () => {
+    const dir = home("agent-stale");
+    mkdirSync(join(dir, "agent"), { mode: 0o700 });
+    const socket = join(dir, "agent", "agent.sock");
+    // A socket file whose process is gone: bound, then the process exits without unlinking it.
+    const made = spawnSync("python3", ["-c", `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(socket)})`]);
+    expect(made.status).toBe(0);
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(agent("bun", dir, "fetch", "s")).toEqual({ key: null });
+    expect(agent("node", dir, "give", "s", KEY, "30")).toEqual({ ok: true });
+    expect(agent("deno", dir, "fetch", "s").key).toBe(KEY);
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
+  });
+});
