@@ -1,0 +1,100 @@
+/**
+ * `npm run bench:cli`: wall-clock latency of `secret get` per runtime with the unlock agent holding the
+ * store key, against `pass show` (Debian pass + gpg, passphrase-less key) measured in the same run.
+ * Also `secret --version` (bare start-up). Everything lives in a temp dir removed at the end.
+ * Targets (issue 4): Bun <= 1.0x pass, Deno <= 1.5x, Node <= 2.5x.
+ */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+const WARMUP = 3;
+const PASSWORD = "bench-password";
+const VALUE = "bench-secret-value";
+
+const work = mkdtempSync(join(tmpdir(), "sm-bench-cli-"));
+const env: Record<string, string> = {
+  ...(process.env as Record<string, string>),
+  SECRETMANAGEMENT_HOME: join(work, "home"),
+  GNUPGHOME: join(work, "gnupg"),
+  PASSWORD_STORE_DIR: join(work, "pass"),
+  NO_COLOR: "1",
+};
+delete env.SECRETSTORE_PASSWORD;
+
+function run(command: string, args: string[], input = "", extraEnv: Record<string, string> = {}): string {
+  const result = spawnSync(command, args, { env: { ...env, ...extraEnv }, input, encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+function time(command: string, args: string[], expected: string): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const start = performance.now();
+    const output = run(command, args);
+    const elapsed = performance.now() - start;
+    if (output.trim() !== expected) throw new Error(`${command} printed ${JSON.stringify(output.slice(0, 40))}`);
+    if (i >= WARMUP) samples.push(elapsed);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+const median = (s: number[]) => s[Math.floor(s.length / 2)]!;
+const p90 = (s: number[]) => s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]!;
+
+try {
+  // The npm build for Node, into the temp dir so a stale dist/ cannot skew the numbers.
+  const dist = join(work, "dist");
+  run(join(BIN, "tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist]);
+  const secretOn: Record<string, string[]> = {
+    bun: [join(BIN, "bun"), join(ROOT, "cli/main.ts")],
+    deno: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "cli/main.ts")],
+    node: ["node", join(dist, "cli/main.js")],
+  };
+
+  // pass with a passphrase-less gpg key.
+  mkdirSync(env.GNUPGHOME!, { mode: 0o700 });
+  run("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "bench@example.invalid", "default", "default", "never"]);
+  run("pass", ["init", "bench@example.invalid"]);
+  run("pass", ["insert", "--multiline", "bench/db"], `${VALUE}\n`);
+
+  // The local SecretStore with a password, unlocked once: the agent holds the key from here on.
+  const [bun, ...bunArgs] = secretOn.bun!;
+  run(bun!, [...bunArgs, "set", "db", "--stdin"], VALUE, { SECRETSTORE_PASSWORD: PASSWORD });
+  run(bun!, [...bunArgs, "store", "unlock", "--password-stdin"], `${PASSWORD}\n`);
+
+  const rows: [string, number[]][] = [];
+  rows.push(["pass show (baseline)", time("pass", ["show", "bench/db"], VALUE)]);
+  for (const name of ["bun", "deno", "node"]) {
+    const [command, ...args] = secretOn[name]!;
+    rows.push([`secret get, ${name}`, time(command!, [...args, "get", "db"], VALUE)]);
+  }
+  for (const name of ["bun", "deno", "node"]) {
+    const [command, ...args] = secretOn[name]!;
+    rows.push([`secret --version, ${name}`, time(command!, [...args, "--version"], run(command!, [...args, "--version"]).trim())]);
+  }
+  const baseline = median(rows[0]![1]);
+  console.log(`secret CLI latency, ${RUNS} runs each after ${WARMUP} warm-up runs (ms, wall clock)\n`);
+  console.log(`${"command".padEnd(28)}${"median".padStart(8)}${"p90".padStart(8)}${"vs pass".padStart(9)}`);
+  for (const [label, samples] of rows) {
+    console.log(
+      `${label.padEnd(28)}${median(samples).toFixed(1).padStart(8)}${p90(samples).toFixed(1).padStart(8)}${
+        (median(samples) / baseline).toFixed(2).padStart(8)
+      }x`,
+    );
+  }
+  console.log("\ntargets for secret get: bun <= 1.0x, deno <= 1.5x, node <= 2.5x of pass show");
+  run(bun!, [...bunArgs, "store", "lock"]);
+} finally {
+  spawnSync("gpgconf", ["--kill", "gpg-agent"], { env });
+  rmSync(work, { recursive: true, force: true });
+}
