@@ -5,7 +5,7 @@
  * Only the parser and the command table load up front; each command imports what it needs.
  */
 import { commandHelp, findCommand, overviewHelp, parseCommandLine, subcommandNames, UsageError } from "./args.ts";
-import { COMMANDS } from "./table.ts";
+import { type Command, COMMANDS } from "./table.ts";
 import { VERSION } from "./version.ts";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, password: 4 } as const;
@@ -18,8 +18,12 @@ function commandLineArguments(): string[] {
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   const code = (error as { code?: unknown })?.code;
-  if (code === "SECRET_NOT_FOUND" || code === "VAULT_NOT_FOUND") return EXIT.notFound;
   if (code === "PASSWORD_REQUIRED" || code === "WRONG_PASSWORD") return EXIT.password;
+  if (code === "SECRET_NOT_FOUND" || code === "VAULT_NOT_FOUND") {
+    // Not found while a locked vault could not be searched: the password is what is missing.
+    const failures = (error as { cause?: { errors?: unknown[] } }).cause?.errors ?? [];
+    return failures.some((failure) => exitCodeFor(failure) === EXIT.password) ? EXIT.password : EXIT.notFound;
+  }
   return EXIT.error;
 }
 
@@ -54,13 +58,14 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const debug = argv.includes("--debug");
+  let command: Command | undefined;
   try {
     const parsed = parseCommandLine(COMMANDS, argv);
+    command = COMMANDS.find((entry) => entry === parsed.command)!;
     if (parsed.flags.help) {
       process.stdout.write(commandHelp(parsed.command));
       return EXIT.ok;
     }
-    const command = COMMANDS.find((entry) => entry === parsed.command)!;
     const [{ Context }, { detectRuntime }, handler] = await Promise.all([
       import("./context.ts"),
       import("../adapters/detect.ts"),
@@ -72,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
     const message = (error as Error)?.message ?? String(error);
     process.stderr.write(`${colour("secret:")} ${message}\n`);
     if (error instanceof UsageError) {
-      process.stderr.write(`Run "secret ${error.command ? `${error.command.path.join(" ")} ` : ""}--help" for usage.\n`);
+      const path = (error.command ?? command)?.path;
+      process.stderr.write(`Run "secret ${path ? `${path.join(" ")} ` : ""}--help" for usage.\n`);
     }
     if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
     return exitCodeFor(error);
