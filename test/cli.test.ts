@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCommandLine, UsageError } from "../cli/args.ts";
+import { Masker } from "../cli/mask.ts";
 import { COMMANDS } from "../cli/table.ts";
 import { VERSION } from "../cli/version.ts";
 import { homeEnv, registerFileVault, secret, secretBytes, secretCommand } from "./helpers/cli.ts";
@@ -447,5 +448,15 @@ describe("secret completion", () => {
       "COMP_WORDS=(secret vault li); COMP_CWORD=2; _secret_complete; echo \"${COMPREPLY[*]}\"",
     ].join("\n")], { env: homeEnv(home, { PATH: `${bin}:${process.env.PATH}` }), encoding: "utf8" });
     expect(result.stdout).toBe("gamma\nlist\n");
+  });
+});
+
+describe("output masking", () => {
+  it("masks secrets split across chunks, longest first, and holds back only a possible prefix", () => {
+    const masker = new Masker(["hunter22", "hunter2222", "ab"]);
+    const pieces = ["pass=hun", "ter2", "2 and hunter2222 and ab", " and hunt"];
+    const out = pieces.map((piece) => masker.push(piece));
+    expect(out.join("") + masker.flush()).toBe("pass=***** and ***** and ab and hunt");
+    expect(out[0]).toBe("pass="); // "hun" could begin a secret: held until the next chunk
   });
 });
