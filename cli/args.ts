@@ -122,8 +122,10 @@ export function findCommand(
 export function parseCommandLine(table: readonly CommandSpec[], argv: readonly string[]): Parsed {
   const { command, words, rest } = findCommand(table, argv);
   if (command === undefined) {
-    const unknown = rest.find((word) => !word.startsWith("-"));
-    if (unknown === undefined || rest.indexOf(unknown) !== rest.findIndex((w) => w !== "--debug")) {
+    // The word right after the known ones (if it is not a flag) is the unknown command.
+    const next = rest.find((word) => word !== "--debug");
+    const unknown = next !== undefined && !next.startsWith("-") ? next : undefined;
+    if (unknown === undefined) {
       throw new UsageError(
         words.length
           ? `"secret ${words.join(" ")}" needs a subcommand: ${subcommandNames(table, words).join(", ")}`
@@ -246,14 +248,14 @@ export function commandHelp(command: CommandSpec): string {
   return lines.join("\n") + "\n";
 }
 
-export function overviewHelp(table: readonly CommandSpec[], version: string): string {
-  const visible = table.filter((command) => !command.hidden);
+export function overviewHelp(table: readonly CommandSpec[], version: string, group: readonly string[] = []): string {
+  const visible = table.filter((command) => !command.hidden && group.every((word, i) => command.path[i] === word));
   const labels = visible.map((command) => command.path.join(" "));
   const width = Math.max(...labels.map((label) => label.length));
   return [
     `secret ${version}: one CLI over many secret vaults`,
     "",
-    "Usage: secret <command> [arguments] [flags]",
+    `Usage: ${["secret", ...group].join(" ")} <command> [arguments] [flags]`,
     "",
     "Commands:",
     ...visible.map((command, i) => `  ${labels[i]!.padEnd(width)}  ${command.summary}`),

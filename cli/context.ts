@@ -11,6 +11,7 @@ export class Context {
   readonly parsed: Parsed;
   #manager: Promise<SecretManagement> | undefined;
   #stdinLines: Promise<string[]> | undefined;
+  readonly #finishers: (() => Promise<void>)[] = [];
 
   constructor(runtime: Runtime, parsed: Parsed) {
     this.runtime = runtime;
@@ -55,6 +56,15 @@ export class Context {
     return this.#manager;
   }
 
+  /** Work to do after the command succeeded (handing a key typed at a prompt to the unlock agent). */
+  onFinish(callback: () => Promise<void>): void {
+    this.#finishers.push(callback);
+  }
+
+  async finish(): Promise<void> {
+    for (const callback of this.#finishers.splice(0)) await callback();
+  }
+
   out(text: string | Uint8Array): void {
     this.runtime.writeStdout(text);
   }
@@ -86,9 +96,14 @@ export class Context {
     return await this.runtime.promptSecret(message);
   }
 
-  /** A new password, asked twice on a terminal until both entries match. */
-  async newPassword(index = 0): Promise<string> {
-    if (this.has("password-stdin") || this.runtime.env("SECRETSTORE_PASSWORD")) return await this.password("", index);
+  /**
+   * A new password, asked twice on a terminal until both entries match; SECRETSTORE_PASSWORD counts
+   * only where `fromEnvironment` (creating a store, not changing its password).
+   */
+  async newPassword(index = 0, fromEnvironment = true): Promise<string> {
+    if (this.has("password-stdin") || (fromEnvironment && this.runtime.env("SECRETSTORE_PASSWORD"))) {
+      return await this.password("", index);
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const first = await this.runtime.promptSecret("New password: ");
       if (first === "") {

@@ -4,7 +4,7 @@
  * `bun cli/main.ts` and, built, `node dist/cli/main.js` (the npm `secret` bin).
  * Only the parser and the command table load up front; each command imports what it needs.
  */
-import { commandHelp, findCommand, overviewHelp, parseCommandLine, subcommandNames, UsageError } from "./args.ts";
+import { commandHelp, findCommand, overviewHelp, parseCommandLine, UsageError } from "./args.ts";
 import { type Command, COMMANDS } from "./table.ts";
 import { VERSION } from "./version.ts";
 
@@ -39,19 +39,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   const found = findCommand(COMMANDS, argv);
-  if (wantsHelp && (found.command === undefined || argv.indexOf("--") >= 0 && argv.indexOf("--") < argv.indexOf("--help"))) {
-    if (found.words.length === 0) {
-      process.stdout.write(overviewHelp(COMMANDS, VERSION));
-      return EXIT.ok;
-    }
-    if (found.command === undefined) {
-      const names = subcommandNames(COMMANDS, found.words);
-      process.stdout.write(
-        COMMANDS.filter((command) => !command.hidden && found.words.every((word, i) => command.path[i] === word))
-          .map((command) => commandHelp(command)).join("\n") || `${names.join("\n")}\n`,
-      );
-      return EXIT.ok;
-    }
+  if (wantsHelp && found.command === undefined) {
+    // `secret --help`, or a group such as `secret vault --help`: the commands under it.
+    process.stdout.write(overviewHelp(COMMANDS, VERSION, found.words));
+    return EXIT.ok;
   }
   if (argv.length === 0) {
     process.stdout.write(overviewHelp(COMMANDS, VERSION));
@@ -72,7 +63,10 @@ async function main(argv: string[]): Promise<number> {
       command.load(),
     ]);
     const runtime = await detectRuntime();
-    return (await handler(new Context(runtime, parsed))) ?? EXIT.ok;
+    const context = new Context(runtime, parsed);
+    const code = (await handler(context)) ?? EXIT.ok;
+    await context.finish();
+    return code;
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     process.stderr.write(`${colour("secret:")} ${message}\n`);

@@ -84,8 +84,10 @@ export async function createLocalStore(context: Context, sm: SecretManagement): 
 }
 
 /**
- * Unlocks the SecretStore vaults a command may touch (`only`, or all of them) before it runs.
- * A store left locked unlocks itself from SECRETSTORE_PASSWORD or fails with PASSWORD_REQUIRED.
+ * Unlocks the SecretStore vaults a command may touch (`only`, or all of them) before it runs: with the
+ * key the unlock agent holds, or with --password-stdin. A store left locked unlocks itself when the
+ * command reaches it (SECRETSTORE_PASSWORD, else a prompt on a terminal, else PASSWORD_REQUIRED); if
+ * that was a prompt, its key goes to the agent once the command has finished.
  */
 export async function prepareStores(context: Context, sm: SecretManagement, only?: string): Promise<void> {
   const vaults = (await sm.getVaults()).filter((vault) =>
@@ -109,16 +111,12 @@ export async function prepareStores(context: Context, sm: SecretManagement, only
       } finally {
         held.key.fill(0);
       }
-      continue;
-    }
-    if (context.has("password-stdin")) {
+    } else if (context.has("password-stdin")) {
       await store.unlock(await context.password(""));
-      continue;
-    }
-    if (context.runtime.env("SECRETSTORE_PASSWORD")) continue;
-    if (store.config.interaction === "prompt" && context.runtime.stdinIsTerminal()) {
-      await store.unlock(await context.runtime.promptSecret(`Password for vault ${vault.name}: `));
-      await shareWithAgent(context, sm, store);
+    } else if (!context.runtime.env("SECRETSTORE_PASSWORD") && context.runtime.stdinIsTerminal()) {
+      context.onFinish(async () => {
+        if (!store.isLocked()) await shareWithAgent(context, sm, store);
+      });
     }
   }
 }

@@ -57,6 +57,20 @@ describe("first use and the agent, through a terminal", () => {
   });
 });
 
+describe("a password typed where the store asks for it", () => {
+  it("unlocks for the command and hands the key to the agent afterwards", () => {
+    const home = lockAfter(tempHome("store-lazy"));
+    secret("bun", home, ["set", "db", VALUE], { env: { SECRETSTORE_PASSWORD: PASSWORD } });
+    const get = secretInPty("bun", home, ["get", "db"], [{ expect: "assword", send: `${PASSWORD}\r` }]);
+    expect(get.error).toBeNull();
+    expect(get.status).toBe(0);
+    expect(get.output).toContain(VALUE);
+    expect(get.output.split(VALUE).length).toBe(2); // printed once, the password never
+    expect(get.output).not.toContain(PASSWORD);
+    expect(secret("deno", home, ["get", "db"])).toMatchObject({ status: 0, stdout: VALUE });
+  });
+});
+
 describe("passwords without a terminal", () => {
   it("first use takes SECRETSTORE_PASSWORD; no terminal and no password is exit 4 and creates nothing", () => {
     const none = tempHome("store-none");

@@ -73,7 +73,7 @@ export async function password(context: Context): Promise<void> {
     );
   }
   const current = await context.password(`Current password for vault ${vault}: `, 0);
-  const next = await context.newPassword(1);
+  const next = await context.newPassword(1, false);
   await store.changePassword(current, next);
 }
 
