@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   const found = findCommand(COMMANDS, argv);
-  if (wantsHelp && found.command === undefined) {
+  const unknownWord = found.rest.some((word) => !word.startsWith("-"));
+  if (wantsHelp && found.command === undefined && !unknownWord) {
     // `secret --help`, or a group such as `secret vault --help`: the commands under it.
     process.stdout.write(overviewHelp(COMMANDS, VERSION, found.words));
     return EXIT.ok;
