@@ -106,6 +106,15 @@ describe("passwords without a terminal", () => {
     expect(secret("bun", home, ["set", "db", VALUE, "--no-password"]).status).toBe(0);
     expect(JSON.parse(secret("bun", home, ["store", "config", "--json"]).stdout).authentication).toBe("none");
     expect(secret("deno", home, ["get", "db"]).stdout).toBe(VALUE);
+    // Adding a password later: the new one from stdin; from then on the store needs it.
+    const added = secret("bun", home, ["store", "config", "--authentication", "password", "--password-stdin"], {
+      input: `${PASSWORD}\n`,
+    });
+    expect(added.status).toBe(0);
+    expect(JSON.parse(secret("bun", home, ["store", "config", "--json"]).stdout).authentication).toBe("password");
+    expect(secret("bun", home, ["get", "db"]).status).toBe(4);
+    expect(secret("bun", home, ["vault", "unlock", "local", "--password-stdin"], { input: "wrong\n" }).status).toBe(4);
+    expect(secret("node", home, ["get", "db"], { env: { SECRETSTORE_PASSWORD: PASSWORD } }).stdout).toBe(VALUE);
   });
 });
 
