@@ -4,6 +4,7 @@ import type { BuiltinVaults } from "../core/manager.ts";
 export const builtinVaults: BuiltinVaults = {
   memory: () => import("./memory/mod.ts"),
   env: () => import("./env/mod.ts"),
+  "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
 };
 
 /** The built-in extensions that need nothing but fetch, for edge runtimes. */
