@@ -13,6 +13,7 @@ export * from "./core/index.ts";
 export { detectRuntime } from "./adapters/detect.ts";
 export { createWebRuntime } from "./adapters/web.ts";
 export { builtinVaults } from "./extensions/builtins.ts";
+export { type KdfParams, SecretStore, type SecretStoreOptions, type StoreConfig } from "./core/store/secret-store.ts";
 
 export type OpenOptions = Partial<CoreOpenOptions>;
 

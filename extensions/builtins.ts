@@ -4,6 +4,7 @@ import type { BuiltinVaults } from "../core/manager.ts";
 export const builtinVaults: BuiltinVaults = {
   memory: () => import("./memory/mod.ts"),
   env: () => import("./env/mod.ts"),
+  secretstore: () => import("./secretstore/mod.ts"),
   "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
 };
 

@@ -1,0 +1,760 @@
+/**
+ * SecretStore: the encrypted local store behind the `secretstore` vault. An append-only log of
+ * sealed records under a random data key that a password (or a 0600 key file) unlocks; an in-memory
+ * index from keyed name hashes to frames, built at unlock without decrypting anything; other
+ * processes' appends picked up before every operation; every write under the cross-process lock.
+ * docs/FORMAT.md describes the bytes.
+ */
+import { NONCE_LENGTH, open, seal } from "../crypto/aead.ts";
+import { constantTimeEqual, randomBytes, toHex, zeroize } from "../crypto/bytes.ts";
+import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
+import { SecretManagementError } from "../errors.ts";
+import type { VaultSecretInfo } from "../extension.ts";
+import { withLock } from "../lock.ts";
+import { joinPath } from "../paths.ts";
+import type { FileInfo, FileSystem, Runtime } from "../runtime.ts";
+import { copyMetadata, type Metadata, nameKey, secretTypeOf, type SecretValue, validateMetadata, validateSecretName } from "../types.ts";
+import { compileWildcard } from "../wildcard.ts";
+import {
+  corrupt,
+  decodeFrameHeader,
+  decodeHeader,
+  decodeKeyFile,
+  decodeLogPrefix,
+  DEFAULT_CONFIG,
+  encodeHeaderBody,
+  encodeKeyFile,
+  encodeLogPrefix,
+  FRAME_HEADER_LENGTH,
+  type Header,
+  headerTaggedBytes,
+  KIND_DELETE,
+  KIND_PUT,
+  LOG_PREFIX_LENGTH,
+  MAX_PAYLOAD_LENGTH,
+  openFrame,
+  type RecordCipher,
+  type RecordKind,
+  sealFrame,
+  setHeaderTag,
+  STORE_ID_LENGTH,
+  type StoreConfig,
+  unwrapDataKey,
+  wrapDataKey,
+} from "./format.ts";
+import { StoreKeys } from "./keys.ts";
+import { decodeInfo, decodeName, decodePut, encodeDelete, encodePut } from "./payload.ts";
+
+export type { StoreConfig } from "./format.ts";
+export type { KdfParams } from "../crypto/kdf.ts";
+
+export interface SecretStoreOptions {
+  runtime: Runtime;
+  /** The store directory (created 0700 on create). */
+  directory: string;
+  /**
+   * Argon2id parameters for a store this instance creates or re-keys; bounded by the same floor
+   * and cap as the header (INVALID_ARGUMENT outside). Default m = 64 MiB, t = 3, p = 1.
+   */
+  kdf?: KdfParams;
+  /** Compaction runs after a write once garbage exceeds both the live bytes and this many bytes. */
+  compactionThreshold?: number;
+}
+
+export const FILE_NAMES = { header: "store.header", log: "store.log", key: "store.key", lock: "store.lock" } as const;
+
+interface Entry {
+  /** Absolute offset of the frame in the log file. */
+  offset: number;
+  /** Frame bytes: clear header then sealed payload. */
+  frame: Uint8Array;
+}
+
+interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+interface LogState {
+  storeId: Uint8Array;
+  generation: number;
+  /** End of the last whole, in-order frame; bytes after it are a torn (or in-progress) tail. */
+  validEnd: number;
+  nextSequence: number;
+  liveBytes: number;
+  stamp: FileStamp;
+}
+
+const DEFAULT_COMPACTION_THRESHOLD = 1024 * 1024;
+
+function sameStamp(a: FileStamp | undefined, b: FileInfo | undefined): boolean {
+  return a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+function stampOf(info: FileInfo): FileStamp {
+  return { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+function indexKey(hash: Uint8Array): string {
+  return String.fromCharCode(...hash);
+}
+
+function passwordRequired(directory: string): SecretManagementError {
+  return new SecretManagementError("PASSWORD_REQUIRED", `the SecretStore in ${directory} is locked: unlock it with its password`);
+}
+
+function wrongPassword(): SecretManagementError {
+  return new SecretManagementError("WRONG_PASSWORD", "the password does not unlock this SecretStore");
+}
+
+function validateConfigChanges(changes: Partial<StoreConfig>): void {
+  const { authentication, passwordTimeout, interaction } = changes;
+  if (authentication !== undefined && authentication !== "password" && authentication !== "none") {
+    throw new SecretManagementError("INVALID_ARGUMENT", 'authentication must be "password" or "none"');
+  }
+  if (interaction !== undefined && interaction !== "prompt" && interaction !== "none") {
+    throw new SecretManagementError("INVALID_ARGUMENT", 'interaction must be "prompt" or "none"');
+  }
+  if (
+    passwordTimeout !== undefined &&
+    (!Number.isInteger(passwordTimeout) || passwordTimeout < -1 || passwordTimeout > 0x7fffffff)
+  ) {
+    throw new SecretManagementError("INVALID_ARGUMENT", "passwordTimeout must be an integer number of seconds, -1 or more");
+  }
+}
+
+const testHooks: { keyBuffers?: (store: SecretStore) => Uint8Array[] } = {};
+
+export class SecretStore {
+  static {
+    testHooks.keyBuffers = (store) => {
+      const keys = store.#keys;
+      return keys ? [keys.dataKey, keys.recordKey, keys.headerKey] : [];
+    };
+  }
+
+  readonly directory: string;
+  readonly #runtime: Runtime;
+  readonly #fs: FileSystem;
+  readonly #paths: { header: string; log: string; key: string; lock: string };
+  readonly #kdf: KdfParams;
+  readonly #compactionThreshold: number;
+  readonly #cipher: RecordCipher = { seal, open };
+
+  #header: Header | undefined;
+  #headerStamp: FileStamp | undefined;
+  #keys: StoreKeys | undefined;
+  /** When the key is dropped (ms since epoch); Infinity = until exit. */
+  #expiresAt = 0;
+  #singleUse = false;
+  #exitHookInstalled = false;
+  #log: LogState | undefined;
+  #index = new Map<string, Entry>();
+
+  private constructor(options: SecretStoreOptions, fs: FileSystem) {
+    this.#runtime = options.runtime;
+    this.#fs = fs;
+    this.directory = options.directory;
+    this.#paths = {
+      header: joinPath(options.runtime, options.directory, FILE_NAMES.header),
+      log: joinPath(options.runtime, options.directory, FILE_NAMES.log),
+      key: joinPath(options.runtime, options.directory, FILE_NAMES.key),
+      lock: joinPath(options.runtime, options.directory, FILE_NAMES.lock),
+    };
+    this.#kdf = { ...(options.kdf ?? DEFAULT_KDF) };
+    checkKdfParams(this.#kdf, "INVALID_ARGUMENT");
+    this.#compactionThreshold = options.compactionThreshold ?? DEFAULT_COMPACTION_THRESHOLD;
+  }
+
+  /** Opens the store object; nothing is created or read until it is used. */
+  static async open(options: SecretStoreOptions): Promise<SecretStore> {
+    const fs = options.runtime.fs;
+    if (!fs) throw new SecretManagementError("UNSUPPORTED", "a SecretStore needs a file system; this runtime has none");
+    return new SecretStore(options, fs);
+  }
+
+  exists(): boolean {
+    return this.#readHeader() !== undefined;
+  }
+
+  get config(): StoreConfig {
+    return { ...(this.#readHeader()?.config ?? DEFAULT_CONFIG) };
+  }
+
+  get storeId(): string {
+    return toHex(this.#requireHeader().storeId);
+  }
+
+  isLocked(): boolean {
+    this.#expire();
+    if (this.#keys !== undefined) return false;
+    return this.#readHeader()?.config.authentication !== "none";
+  }
+
+  async create(options: { password?: string; config?: Partial<StoreConfig> } = {}): Promise<void> {
+    const config = { ...DEFAULT_CONFIG, ...options.config };
+    validateConfigChanges(config);
+    this.#checkNewPassword(config, options.password);
+    this.#fs.mkdir(this.directory, 0o700);
+    await withLock(this.#runtime, this.#paths.lock, async () => {
+      if (this.#readHeader() !== undefined) {
+        throw new SecretManagementError("VAULT_EXISTS", `a SecretStore already exists in ${this.directory}`);
+      }
+      await this.#writeNewStore(config, options.password);
+    });
+  }
+
+  async reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void> {
+    if (options?.force !== true) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "reset deletes every secret: pass { force: true } to confirm");
+    }
+    const config = { ...DEFAULT_CONFIG, ...options.config };
+    validateConfigChanges(config);
+    this.#checkNewPassword(config, options.password);
+    this.#fs.mkdir(this.directory, 0o700);
+    await withLock(this.#runtime, this.#paths.lock, async () => {
+      this.lock();
+      await this.#writeNewStore(config, options.password);
+    });
+  }
+
+  async setConfig(changes: Partial<StoreConfig>, options: { password?: string } = {}): Promise<void> {
+    validateConfigChanges(changes);
+    if (this.isLocked()) {
+      if (options.password === undefined) throw passwordRequired(this.directory);
+      await this.unlock(options.password);
+    }
+    await withLock(this.#runtime, this.#paths.lock, async () => {
+      const header = this.#requireHeader();
+      const keys = this.#requireKeys();
+      const config = { ...header.config, ...changes };
+      if (config.authentication === header.config.authentication) {
+        this.#writeHeader(keys, config, header);
+      } else if (config.authentication === "none") {
+        // Key file first, header last: a crash in between leaves a key file that the next unlock removes.
+        this.#fs.writeFileAtomic(this.#paths.key, encodeKeyFile(header.storeId, keys.dataKey), 0o600);
+        this.#writeHeader(keys, config, undefined);
+      } else {
+        if (options.password === undefined) {
+          throw new SecretManagementError("PASSWORD_REQUIRED", "switching to password authentication needs the new password");
+        }
+        await this.#writeHeaderWithPassword(keys, config, header.storeId, options.password);
+        this.#fs.remove(this.#paths.key);
+      }
+    });
+  }
+
+  async unlock(password: string, options: { timeout?: number } = {}): Promise<void> {
+    if (typeof password !== "string") throw new SecretManagementError("INVALID_ARGUMENT", "the password must be a string");
+    const header = this.#requireHeader();
+    if (header.config.authentication === "none") {
+      this.#adoptKeys(this.#loadKeyFile(header), options.timeout);
+      return;
+    }
+    const kek = await derivePasswordKey(password, header.salt, header.kdf!);
+    const dataKey = unwrapDataKey(kek, header);
+    zeroize(kek);
+    if (dataKey === undefined) throw wrongPassword();
+    const keys = new StoreKeys(dataKey);
+    if (!constantTimeEqual(keys.headerTag(headerTaggedBytes(header.bytes)), header.tag)) {
+      keys.destroy();
+      throw corrupt("the header does not match its tag");
+    }
+    this.#adoptKeys(keys, options.timeout);
+    // A key file left by a crash during an authentication switch must not outlive it.
+    if (this.#fs.stat(this.#paths.key) !== undefined) this.#fs.remove(this.#paths.key);
+    if (this.#log!.stamp.size > this.#log!.validEnd) await this.#locked(() => undefined);
+  }
+
+  unlockWithDataKey(key: Uint8Array, options: { timeout?: number } = {}): void {
+    const header = this.#requireHeader();
+    if (!(key instanceof Uint8Array) || key.length !== KEY_LENGTH) throw wrongPassword();
+    const keys = new StoreKeys(key.slice());
+    if (!constantTimeEqual(keys.headerTag(headerTaggedBytes(header.bytes)), header.tag)) {
+      keys.destroy();
+      throw wrongPassword();
+    }
+    this.#adoptKeys(keys, options.timeout);
+  }
+
+  /** Zeroes the data key and its subkeys and forgets the index. */
+  lock(): void {
+    this.#keys?.destroy();
+    this.#keys = undefined;
+    this.#log = undefined;
+    this.#index = new Map();
+    this.#singleUse = false;
+    this.#expiresAt = 0;
+  }
+
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    if (typeof newPassword !== "string" || newPassword.length === 0) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "the new password must not be empty");
+    }
+    await withLock(this.#runtime, this.#paths.lock, async () => {
+      const header = this.#requireHeader();
+      if (header.config.authentication !== "password") {
+        throw new SecretManagementError("INVALID_ARGUMENT", "this SecretStore has no password; set authentication to password instead");
+      }
+      const wasUnlocked = this.#keysOrUndefined() !== undefined;
+      const kek = await derivePasswordKey(oldPassword, header.salt, header.kdf!);
+      const dataKey = unwrapDataKey(kek, header);
+      zeroize(kek);
+      if (dataKey === undefined) throw wrongPassword();
+      const keys = new StoreKeys(dataKey);
+      try {
+        await this.#writeHeaderWithPassword(keys, header.config, header.storeId, newPassword);
+      } finally {
+        if (wasUnlocked) keys.destroy();
+      }
+      if (!wasUnlocked) this.#adoptKeys(keys, undefined);
+    });
+  }
+
+  /** A copy of the data key, for the CLI's unlock agent. */
+  exportDataKey(): Uint8Array {
+    return this.#requireKeys().dataKey.slice();
+  }
+
+  async get(name: string): Promise<SecretValue | undefined> {
+    validateSecretName(name);
+    return await this.#use(async () => {
+      await this.#sync();
+      const entry = this.#index.get(indexKey(this.#keys!.nameHash(nameKey(name))));
+      return entry && this.#openPut(entry, name).value;
+    });
+  }
+
+  async set(name: string, value: SecretValue, metadata?: Metadata, options: { noClobber?: boolean } = {}): Promise<void> {
+    validateSecretName(name);
+    secretTypeOf(value);
+    if (metadata !== undefined) validateMetadata(metadata);
+    await this.#use(() =>
+      this.#locked(() => {
+        const hash = this.#keys!.nameHash(nameKey(name));
+        const existing = this.#index.get(indexKey(hash));
+        if (existing && options.noClobber) {
+          throw new SecretManagementError("SECRET_EXISTS", `a secret named "${this.#openPut(existing, name).name}" already exists`);
+        }
+        const kept = metadata ?? (existing ? this.#openPut(existing, name).metadata : {});
+        this.#append(KIND_PUT, hash, encodePut(name, value, copyMetadata(kept)));
+      })
+    );
+  }
+
+  async remove(name: string): Promise<void> {
+    validateSecretName(name);
+    await this.#use(() =>
+      this.#locked(() => {
+        const hash = this.#keys!.nameHash(nameKey(name));
+        if (!this.#index.has(indexKey(hash))) {
+          throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
+        }
+        this.#append(KIND_DELETE, hash, encodeDelete(name));
+      })
+    );
+  }
+
+  async setMetadata(name: string, metadata: Metadata): Promise<void> {
+    validateSecretName(name);
+    validateMetadata(metadata);
+    await this.#use(() =>
+      this.#locked(() => {
+        const hash = this.#keys!.nameHash(nameKey(name));
+        const existing = this.#index.get(indexKey(hash));
+        if (!existing) throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
+        const current = this.#openPut(existing, name);
+        this.#append(KIND_PUT, hash, encodePut(current.name, current.value, copyMetadata(metadata)));
+      })
+    );
+  }
+
+  async list(filter: string): Promise<VaultSecretInfo[]> {
+    const matches = compileWildcard(filter);
+    return await this.#use(async () => {
+      await this.#sync();
+      const infos: VaultSecretInfo[] = [];
+      for (const entry of this.#index.values()) {
+        const info = decodeInfo(this.#openEntry(entry));
+        if (matches(info.name)) infos.push(info);
+      }
+      return infos;
+    });
+  }
+
+  /** Rewrites the log with only the live records, re-sealed under the next generation. */
+  async compact(): Promise<void> {
+    await this.#use(() => this.#locked(() => this.#compact()));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Keys and expiry
+
+  #expire(): void {
+    if (this.#keys !== undefined && !this.#singleUse && Date.now() >= this.#expiresAt) this.lock();
+  }
+
+  #keysOrUndefined(): StoreKeys | undefined {
+    this.#expire();
+    return this.#keys;
+  }
+
+  #requireKeys(): StoreKeys {
+    this.#refreshHeader();
+    const keys = this.#keysOrUndefined();
+    if (keys !== undefined) return keys;
+    const header = this.#requireHeader();
+    if (header.config.authentication === "none") {
+      this.#adoptKeys(this.#loadKeyFile(header), undefined);
+      return this.#keys!;
+    }
+    throw passwordRequired(this.directory);
+  }
+
+  #adoptKeys(keys: StoreKeys, timeout: number | undefined): void {
+    this.lock();
+    this.#keys = keys;
+    const seconds = this.#header!.config.authentication === "none" ? -1 : timeout ?? this.#header!.config.passwordTimeout;
+    validateConfigChanges({ passwordTimeout: seconds });
+    this.#singleUse = seconds === 0;
+    this.#expiresAt = seconds < 0 ? Infinity : Date.now() + seconds * 1000;
+    if (seconds < 0 && !this.#exitHookInstalled) {
+      this.#exitHookInstalled = true;
+      this.#runtime.onExit(() => this.lock());
+    }
+    try {
+      this.#loadLog();
+    } catch (error) {
+      this.lock();
+      throw error;
+    }
+  }
+
+  #loadKeyFile(header: Header): StoreKeys {
+    const bytes = this.#fs.readFile(this.#paths.key);
+    if (bytes === undefined) throw corrupt(`the key file ${this.#paths.key} is missing`);
+    const { storeId, dataKey } = decodeKeyFile(bytes);
+    zeroize(bytes);
+    const keys = new StoreKeys(dataKey);
+    if (
+      !constantTimeEqual(storeId, header.storeId) ||
+      !constantTimeEqual(keys.headerTag(headerTaggedBytes(header.bytes)), header.tag)
+    ) {
+      keys.destroy();
+      throw corrupt("the key file does not belong to this store's header");
+    }
+    return keys;
+  }
+
+  /** Runs a data operation with the key; single-use keys are dropped after it. */
+  async #use<T>(work: () => Promise<T>): Promise<T> {
+    this.#requireKeys();
+    try {
+      return await work();
+    } finally {
+      if (this.#singleUse) this.lock();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Header
+
+  #readHeader(): Header | undefined {
+    this.#refreshHeader();
+    return this.#header;
+  }
+
+  #requireHeader(): Header {
+    const header = this.#readHeader();
+    if (header === undefined) {
+      throw new SecretManagementError("VAULT_UNAVAILABLE", `there is no SecretStore in ${this.directory} yet`);
+    }
+    return header;
+  }
+
+  /** Re-reads the header when its file changed; a different store id (a reset elsewhere) drops our key. */
+  #refreshHeader(): void {
+    const info = this.#fs.stat(this.#paths.header);
+    if (sameStamp(this.#headerStamp, info)) return;
+    if (info === undefined) {
+      this.#header = undefined;
+      this.#headerStamp = undefined;
+      this.lock();
+      return;
+    }
+    if (!info.isFile) throw corrupt(`${this.#paths.header} is not a file`);
+    const bytes = this.#fs.readFile(this.#paths.header);
+    if (bytes === undefined) {
+      this.#header = undefined;
+      this.#headerStamp = undefined;
+      this.lock();
+      return;
+    }
+    const header = decodeHeader(bytes);
+    if (header.kdf) checkKdfParams(header.kdf, "STORE_CORRUPT");
+    if (this.#header !== undefined && !constantTimeEqual(this.#header.storeId, header.storeId)) this.lock();
+    this.#header = header;
+    this.#headerStamp = stampOf(info);
+  }
+
+  #checkNewPassword(config: StoreConfig, password: string | undefined): void {
+    if (config.authentication === "password" && (typeof password !== "string" || password.length === 0)) {
+      throw new SecretManagementError("PASSWORD_REQUIRED", "a new SecretStore with password authentication needs a password");
+    }
+  }
+
+  /** Writes header fields that need no password: the wrapped key (if any) is kept from `previous`. */
+  #writeHeader(keys: StoreKeys, config: StoreConfig, previous: Header | undefined): void {
+    const storeId = this.#header!.storeId;
+    const zeroSalt = new Uint8Array(SALT_LENGTH);
+    const body = encodeHeaderBody({
+      config,
+      storeId,
+      kdf: config.authentication === "password" ? previous!.kdf : undefined,
+      salt: config.authentication === "password" ? previous!.salt : zeroSalt,
+      wrapNonce: config.authentication === "password" ? previous!.wrapNonce : new Uint8Array(NONCE_LENGTH),
+      wrappedKey: config.authentication === "password" ? previous!.wrappedKey : new Uint8Array(KEY_LENGTH + 16),
+    });
+    this.#commitHeader(keys, body);
+  }
+
+  async #writeHeaderWithPassword(keys: StoreKeys, config: StoreConfig, storeId: Uint8Array, password: string): Promise<void> {
+    const salt = randomBytes(SALT_LENGTH);
+    const wrapNonce = randomBytes(NONCE_LENGTH);
+    const kdf = { ...this.#kdf };
+    const body = encodeHeaderBody({ config, storeId, kdf, salt, wrapNonce, wrappedKey: new Uint8Array(KEY_LENGTH + 16) });
+    const kek = await derivePasswordKey(password, salt, kdf);
+    body.set(wrapDataKey(kek, wrapNonce, keys.dataKey, body), 88);
+    zeroize(kek);
+    this.#commitHeader(keys, body);
+  }
+
+  #commitHeader(keys: StoreKeys, body: Uint8Array): void {
+    setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
+    this.#fs.writeFileAtomic(this.#paths.header, body, 0o600);
+    this.#headerStamp = undefined;
+    this.#refreshHeader();
+  }
+
+  /** Create and reset: log first, key file, header last (the header's presence means the store exists). */
+  async #writeNewStore(config: StoreConfig, password: string | undefined): Promise<void> {
+    const storeId = randomBytes(STORE_ID_LENGTH);
+    const keys = new StoreKeys(randomBytes(KEY_LENGTH));
+    try {
+      this.#fs.writeFileAtomic(this.#paths.log, encodeLogPrefix({ storeId, generation: 1 }), 0o600);
+      if (config.authentication === "none") {
+        this.#fs.writeFileAtomic(this.#paths.key, encodeKeyFile(storeId, keys.dataKey), 0o600);
+        const body = encodeHeaderBody({
+          config,
+          storeId,
+          kdf: undefined,
+          salt: new Uint8Array(SALT_LENGTH),
+          wrapNonce: new Uint8Array(NONCE_LENGTH),
+          wrappedKey: new Uint8Array(KEY_LENGTH + 16),
+        });
+        this.#commitHeader(keys, body);
+      } else {
+        this.#fs.remove(this.#paths.key);
+        await this.#writeHeaderWithPassword(keys, config, storeId, password!);
+      }
+    } catch (error) {
+      keys.destroy();
+      this.#header = undefined;
+      this.#headerStamp = undefined;
+      throw error;
+    }
+    this.#adoptKeys(keys, undefined);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Log: loading, following other processes, appending, compaction
+
+  /** Runs `work` under the store lock after catching up with the log and dropping a torn tail. */
+  async #locked<T>(work: () => T): Promise<T> {
+    return await withLock(this.#runtime, this.#paths.lock, () => {
+      this.#requireKeys();
+      this.#syncNow();
+      const log = this.#log!;
+      if (log.stamp.size > log.validEnd) {
+        this.#runtime.writeStderr(
+          `secretstore: dropping ${log.stamp.size - log.validEnd} bytes of an incomplete record at the end of ${this.#paths.log} (an interrupted write)\n`,
+        );
+        this.#fs.truncate(this.#paths.log, log.validEnd);
+        log.stamp = stampOf(this.#fs.stat(this.#paths.log)!);
+      }
+      return work();
+    });
+  }
+
+  /** Catches up with the log; when it belongs to another store id, re-checks under the lock (a reset in progress). */
+  async #sync(): Promise<void> {
+    try {
+      this.#syncNow();
+    } catch (error) {
+      if (!(error instanceof StoreReplaced)) throw error;
+      await withLock(this.#runtime, this.#paths.lock, () => {
+        this.#requireKeys();
+        this.#syncNow();
+      });
+    }
+  }
+
+  #syncNow(): void {
+    if (this.#keys === undefined) throw passwordRequired(this.directory);
+    const log = this.#log;
+    const info = this.#fs.stat(this.#paths.log);
+    if (log !== undefined && sameStamp(log.stamp, info)) return;
+    if (info === undefined) throw corrupt(`the log file ${this.#paths.log} is missing`);
+    if (log === undefined || info.ino !== log.stamp.ino || info.size < log.validEnd) {
+      this.#loadLog();
+      return;
+    }
+    const tail = this.#fs.readFileFrom(this.#paths.log, log.validEnd);
+    const prefix = decodeLogPrefix(this.#fs.readFileFrom(this.#paths.log, 0, LOG_PREFIX_LENGTH));
+    if (prefix.generation !== log.generation || !constantTimeEqual(prefix.storeId, log.storeId)) {
+      this.#loadLog();
+      return;
+    }
+    this.#parseFrames(tail, log.validEnd, log);
+    log.stamp = { ino: info.ino, size: log.validEnd + tail.length, mtimeMs: info.mtimeMs };
+  }
+
+  #loadLog(): void {
+    const info = this.#fs.stat(this.#paths.log);
+    const bytes = this.#fs.readFile(this.#paths.log);
+    if (info === undefined || bytes === undefined) throw corrupt(`the log file ${this.#paths.log} is missing`);
+    const prefix = decodeLogPrefix(bytes);
+    if (!constantTimeEqual(prefix.storeId, this.#header!.storeId)) throw new StoreReplaced();
+    const log: LogState = {
+      storeId: prefix.storeId,
+      generation: prefix.generation,
+      validEnd: LOG_PREFIX_LENGTH,
+      nextSequence: 1,
+      liveBytes: 0,
+      stamp: { ino: info.ino, size: bytes.length, mtimeMs: info.mtimeMs },
+    };
+    this.#index = new Map();
+    this.#parseFrames(bytes.subarray(LOG_PREFIX_LENGTH), LOG_PREFIX_LENGTH, log);
+    this.#log = log;
+  }
+
+  /**
+   * Indexes whole frames from `bytes` (which start at file offset `base`) and advances
+   * `log.validEnd`. An incomplete frame at the end is left alone (a torn tail, or another process
+   * appending right now); a damaged header or a sequence gap is STORE_CORRUPT.
+   */
+  #parseFrames(bytes: Uint8Array, base: number, log: LogState): void {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const result = decodeFrameHeader(bytes, offset);
+      if (result.status === "short") break;
+      if (result.status === "damaged") {
+        if (bytes.subarray(offset).every((b) => b === 0)) break; // a tail the file system extended but never wrote
+        throw corrupt(`damaged record header at byte ${base + offset} of ${this.#paths.log}`);
+      }
+      const { header } = result;
+      const end = offset + FRAME_HEADER_LENGTH + header.payloadLength;
+      if (end > bytes.length) break;
+      if (header.sequence !== log.nextSequence) {
+        throw corrupt(`record at byte ${base + offset} is out of sequence (records swapped, repeated or removed)`);
+      }
+      const key = indexKey(header.nameHash);
+      const previous = this.#index.get(key);
+      if (previous) log.liveBytes -= previous.frame.length;
+      if (header.kind === KIND_PUT) {
+        this.#index.set(key, { offset: base + offset, frame: bytes.subarray(offset, end) });
+        log.liveBytes += end - offset;
+      } else {
+        this.#index.delete(key);
+      }
+      log.nextSequence++;
+      offset = end;
+    }
+    log.validEnd = base + offset;
+  }
+
+  #position(offset: number) {
+    return { storeId: this.#log!.storeId, generation: this.#log!.generation, offset };
+  }
+
+  #openEntry(entry: Entry): Uint8Array {
+    const payload = openFrame(this.#keys!.recordKey, this.#position(entry.offset), entry.frame, this.#cipher);
+    if (payload === undefined) throw corrupt(`the record at byte ${entry.offset} fails authentication`);
+    return payload;
+  }
+
+  /** Decrypts a put and checks it really is the secret asked for (a keyed-hash collision or tampering is refused). */
+  #openPut(entry: Entry, name: string) {
+    const payload = decodePut(this.#openEntry(entry));
+    if (nameKey(payload.name) !== nameKey(name)) throw corrupt(`the record at byte ${entry.offset} holds another name`);
+    return payload;
+  }
+
+  /** Appends one record (the caller holds the lock and has synced). */
+  #append(kind: RecordKind, nameHash: Uint8Array, payload: Uint8Array): void {
+    if (payload.length > MAX_PAYLOAD_LENGTH) {
+      throw new SecretManagementError("INVALID_ARGUMENT", `a secret may be at most ${MAX_PAYLOAD_LENGTH} bytes once encoded`);
+    }
+    const log = this.#log!;
+    const offset = log.validEnd;
+    const frame = sealFrame(
+      this.#keys!.recordKey,
+      this.#position(offset),
+      { kind, sequence: log.nextSequence, nameHash, nonce: randomBytes(NONCE_LENGTH) },
+      payload,
+      this.#cipher,
+    );
+    zeroize(payload);
+    this.#fs.appendFile(this.#paths.log, frame, 0o600);
+    const info = this.#fs.stat(this.#paths.log)!;
+    this.#parseFrames(frame, offset, log);
+    log.stamp = stampOf(info);
+    const garbage = log.validEnd - LOG_PREFIX_LENGTH - log.liveBytes;
+    if (garbage > this.#compactionThreshold && garbage > log.liveBytes) this.#compact();
+  }
+
+  #compact(): void {
+    const old = this.#log!;
+    const generation = old.generation + 1;
+    const entries = [...this.#index.values()].sort((a, b) => a.offset - b.offset);
+    const frames: Uint8Array[] = [encodeLogPrefix({ storeId: old.storeId, generation })];
+    let offset = LOG_PREFIX_LENGTH;
+    let sequence = 1;
+    for (const entry of entries) {
+      const payload = this.#openEntry(entry);
+      const frame = sealFrame(
+        this.#keys!.recordKey,
+        { storeId: old.storeId, generation, offset },
+        { kind: KIND_PUT, sequence: sequence++, nameHash: entry.frame.slice(16, 32), nonce: randomBytes(NONCE_LENGTH) },
+        payload,
+        this.#cipher,
+      );
+      zeroize(payload);
+      frames.push(frame);
+      offset += frame.length;
+    }
+    const bytes = new Uint8Array(offset);
+    let at = 0;
+    for (const frame of frames) {
+      bytes.set(frame, at);
+      at += frame.length;
+    }
+    this.#fs.writeFileAtomic(this.#paths.log, bytes, 0o600);
+    this.#loadLog();
+  }
+}
+
+/** The log belongs to another store id than the header we hold: a reset elsewhere, maybe in progress. */
+class StoreReplaced extends SecretManagementError {
+  constructor() {
+    super("STORE_CORRUPT", "the SecretStore log belongs to another store (it was reset)");
+  }
+}
+
+/** Internals for tests only: the key buffers an unlocked store holds, to prove lock() zeroes them. */
+export const __TESTS = {
+  keyBuffers(store: SecretStore): Uint8Array[] {
+    return testHooks.keyBuffers!(store);
+  },
+};
