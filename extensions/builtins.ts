@@ -6,6 +6,7 @@ export const builtinVaults: BuiltinVaults = {
   env: () => import("./env/mod.ts"),
   secretstore: () => import("./secretstore/mod.ts"),
   "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
+  "azure-keyvault": () => import("./azure-keyvault/mod.ts"),
 };
 
 /** The built-in extensions that need nothing but fetch, for edge runtimes. */

@@ -1,0 +1,187 @@
+/**
+ * Access tokens for Key Vault (resource https://vault.azure.net), from one of three sources, cached
+ * until a minute before they expire:
+ * - `client-secret`: the Microsoft identity platform's client-credentials grant; the secret comes from
+ *   the environment variable named by `clientSecretEnv` (default AZURE_CLIENT_SECRET) or from a
+ *   `secret://` reference in `clientSecret`.
+ * - `managed-identity`: App Service's IDENTITY_ENDPOINT + IDENTITY_HEADER when set, else the instance
+ *   metadata service (IMDS; `imdsEndpoint` overrides its address).
+ * - `azure-cli`: `az account get-access-token`.
+ */
+import { SecretManagementError } from "../../core/errors.ts";
+import type { VaultContext } from "../../core/extension.ts";
+import { fetchWithRetry } from "../../core/http.ts";
+import { runCommand } from "../../core/process.ts";
+
+export const VAULT_RESOURCE = "https://vault.azure.net";
+const IMDS_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
+const REFRESH_MARGIN_MS = 60_000;
+
+export type AuthMethod = "client-secret" | "managed-identity" | "azure-cli";
+
+interface Token {
+  value: string;
+  expiresAt: number;
+}
+
+type Parameters = VaultContext["parameters"];
+
+function stringParameter(parameters: Parameters, key: string): string | undefined {
+  const value = parameters[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export function authMethod(parameters: Parameters): AuthMethod {
+  const method = stringParameter(parameters, "auth") ??
+    (parameters.clientSecret !== undefined || parameters.clientSecretEnv !== undefined ? "client-secret" : "azure-cli");
+  if (method !== "client-secret" && method !== "managed-identity" && method !== "azure-cli") {
+    throw new SecretManagementError(
+      "INVALID_ARGUMENT",
+      `azure-keyvault parameter "auth" must be client-secret, managed-identity or azure-cli`,
+    );
+  }
+  return method;
+}
+
+/** Seconds from now or an epoch time (number or numeric string), as an epoch in milliseconds. */
+function expiry(expiresIn: unknown, expiresOn: unknown): number {
+  const on = Number(expiresOn);
+  if (expiresOn !== undefined && Number.isFinite(on)) return on * 1000;
+  if (typeof expiresOn === "string" && !Number.isNaN(Date.parse(expiresOn))) return Date.parse(expiresOn);
+  const seconds = Number(expiresIn);
+  return Date.now() + (Number.isFinite(seconds) ? seconds : 300) * 1000;
+}
+
+export function createTokenSource(context: VaultContext, method: AuthMethod): {
+  token(): Promise<string>;
+  invalidate(): void;
+} {
+  const { parameters, runtime, vaultName } = context;
+  let cached: Token | undefined;
+  let pending: Promise<Token> | undefined;
+
+  const denied = (what: string, cause?: unknown) =>
+    new SecretManagementError("PERMISSION_DENIED", `azure-keyvault: ${what}`, { vault: vaultName, cause });
+
+  async function tokenFromResponse(response: Response, source: string): Promise<Token> {
+    const text = await response.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Reported below with the status.
+    }
+    if (!response.ok || typeof body.access_token !== "string") {
+      // Identity errors carry a code and a description, never the client secret.
+      const reason = [body.error, body.error_description].filter((part) => typeof part === "string").join(": ");
+      throw denied(`${source} refused a token (HTTP ${response.status}${reason ? `, ${reason}` : ""})`);
+    }
+    return { value: body.access_token, expiresAt: expiry(body.expires_in, body.expires_on) };
+  }
+
+  async function clientSecret(): Promise<string> {
+    const reference = stringParameter(parameters, "clientSecret");
+    if (reference !== undefined) {
+      if (!reference.startsWith("secret://")) {
+        throw new SecretManagementError(
+          "INVALID_ARGUMENT",
+          'azure-keyvault parameter "clientSecret" must be a secret:// reference (parameters hold no secrets)',
+          { vault: vaultName },
+        );
+      }
+      const value = await context.resolveReference(reference);
+      if (typeof value !== "string") {
+        throw new SecretManagementError("INVALID_ARGUMENT", `${reference} must be a string secret`, { vault: vaultName });
+      }
+      return value;
+    }
+    const variable = stringParameter(parameters, "clientSecretEnv") ?? "AZURE_CLIENT_SECRET";
+    const value = runtime.env(variable);
+    if (!value) {
+      throw new SecretManagementError("PASSWORD_REQUIRED", `azure-keyvault: environment variable ${variable} is not set`, {
+        vault: vaultName,
+      });
+    }
+    return value;
+  }
+
+  async function fromClientSecret(): Promise<Token> {
+    const tenantId = stringParameter(parameters, "tenantId") ?? runtime.env("AZURE_TENANT_ID");
+    const clientId = stringParameter(parameters, "clientId") ?? runtime.env("AZURE_CLIENT_ID");
+    if (!tenantId || !clientId) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "azure-keyvault client-secret auth needs tenantId and clientId", {
+        vault: vaultName,
+      });
+    }
+    const authority = stringParameter(parameters, "authorityHost") ?? "https://login.microsoftonline.com";
+    const body = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: clientId,
+      client_secret: await clientSecret(),
+      scope: `${VAULT_RESOURCE}/.default`,
+    });
+    const url = `${authority.replace(/\/$/, "")}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    const response = await fetchWithRetry(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    }, { vault: vaultName });
+    return await tokenFromResponse(response, "the identity platform");
+  }
+
+  async function fromManagedIdentity(): Promise<Token> {
+    const clientId = stringParameter(parameters, "clientId");
+    const identityEndpoint = runtime.env("IDENTITY_ENDPOINT");
+    const identityHeader = runtime.env("IDENTITY_HEADER");
+    let url: URL;
+    let headers: Record<string, string>;
+    if (identityEndpoint && identityHeader) {
+      url = new URL(identityEndpoint);
+      url.searchParams.set("api-version", "2019-08-01");
+      headers = { "x-identity-header": identityHeader };
+    } else {
+      url = new URL(stringParameter(parameters, "imdsEndpoint") ?? IMDS_ENDPOINT);
+      url.searchParams.set("api-version", "2018-02-01");
+      headers = { metadata: "true" };
+    }
+    url.searchParams.set("resource", VAULT_RESOURCE);
+    if (clientId) url.searchParams.set("client_id", clientId);
+    const response = await fetchWithRetry(url, { headers }, { vault: vaultName, timeoutMs: 5_000 });
+    return await tokenFromResponse(response, "the managed identity endpoint");
+  }
+
+  async function fromAzureCli(): Promise<Token> {
+    const args = ["account", "get-access-token", "--resource", VAULT_RESOURCE, "--output", "json"];
+    const tenantId = stringParameter(parameters, "tenantId");
+    if (tenantId) args.push("--tenant", tenantId);
+    const result = await runCommand(runtime, "az", args);
+    if (result.code !== 0) {
+      throw denied(`"az account get-access-token" failed (run "az login"): ${result.stderr.trim().split("\n")[0] ?? ""}`);
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(result.stdout);
+    } catch (error) {
+      throw denied('"az account get-access-token" printed no JSON', error);
+    }
+    if (typeof body.accessToken !== "string") throw denied('"az account get-access-token" printed no accessToken');
+    // `expires_on` (epoch seconds) in newer az; `expiresOn` (local time text) in older ones.
+    return { value: body.accessToken, expiresAt: expiry(undefined, body.expires_on ?? body.expiresOn) };
+  }
+
+  const acquire = { "client-secret": fromClientSecret, "managed-identity": fromManagedIdentity, "azure-cli": fromAzureCli }[
+    method
+  ];
+
+  return {
+    async token() {
+      if (cached && cached.expiresAt - REFRESH_MARGIN_MS > Date.now()) return cached.value;
+      pending ??= acquire().finally(() => (pending = undefined));
+      cached = await pending;
+      return cached.value;
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * azure-keyvault: Azure Key Vault secrets over its REST API (api-version 7.5) with fetch, so it runs
+ * on Node, Deno, Bun and edge runtimes. A write is a new version (PUT) whose `contentType` records
+ * the value's type and whose `tags` hold the metadata (typed, see core/tags.ts). Bytes are stored as
+ * base64 text. Removal is Key Vault's soft delete; `purge: true` also purges the deleted secret.
+ * Names must match ^[0-9a-zA-Z-]+$ (Key Vault's rule); others are refused, never rewritten.
+ */
+import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
+import { secretFromJson, secretToJson } from "../../core/envelope.ts";
+import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
+import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
+import { fetchWithRetry } from "../../core/http.ts";
+import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
+import { type JsonValue, type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
+import { compileWildcard } from "../../core/wildcard.ts";
+import { authMethod, createTokenSource } from "./auth.ts";
+
+export const API_VERSION = "7.5";
+const NAME = /^[0-9a-zA-Z-]+$/;
+
+/** The contentType each of our types is stored with; any other contentType reads as a string. */
+export const CONTENT_TYPES: Record<SecretType, string> = {
+  string: "text/plain",
+  bytes: "application/octet-stream; encoding=base64",
+  credential: "application/vnd.secretmanagement.credential+json",
+  map: "application/vnd.secretmanagement.map+json",
+};
+
+function typeOfContent(contentType: string | undefined): SecretType {
+  const entry = Object.entries(CONTENT_TYPES).find(([, value]) => value === contentType);
+  return (entry?.[0] as SecretType | undefined) ?? "string";
+}
+
+interface SecretBundle {
+  id: string;
+  value?: string;
+  contentType?: string;
+  tags?: Tags;
+}
+
+function encodeValue(value: SecretValue): string {
+  const type = secretTypeOf(value);
+  if (type === "string") return value as string;
+  if (type === "bytes") return bytesToBase64(value as Uint8Array);
+  return JSON.stringify(secretToJson(value).value);
+}
+
+function decodeValue(bundle: SecretBundle): SecretValue {
+  const type = typeOfContent(bundle.contentType);
+  const text = bundle.value ?? "";
+  if (type === "string") return text;
+  if (type === "bytes") return base64ToBytes(text);
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
+  }
+  return secretFromJson(type, json);
+}
+
+/** The secret name is the path segment after /secrets/ in an id. */
+function nameOf(id: string): string {
+  return new URL(id).pathname.split("/")[2] ?? id;
+}
+
+function codeFor(status: number): ErrorCode {
+  if (status === 401 || status === 403) return "PERMISSION_DENIED";
+  if (status === 404) return "SECRET_NOT_FOUND";
+  if (status === 409) return "SECRET_EXISTS";
+  if (status >= 500 || status === 429) return "VAULT_UNAVAILABLE";
+  return "INVALID_ARGUMENT";
+}
+
+class KeyVaultError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = "KeyVaultError";
+  }
+}
+
+const statusOf = (error: unknown): number | undefined =>
+  ((error as { cause?: unknown })?.cause as KeyVaultError | undefined)?.status;
+
+function vaultBaseUrl(context: VaultContext): string {
+  const { vaultUrl, vaultName } = context.parameters;
+  if (typeof vaultUrl === "string" && vaultUrl !== "") return vaultUrl.replace(/\/+$/, "");
+  if (typeof vaultName === "string" && /^[0-9a-zA-Z-]{3,24}$/.test(vaultName)) return `https://${vaultName}.vault.azure.net`;
+  throw new SecretManagementError(
+    "INVALID_ARGUMENT",
+    "azure-keyvault needs the vaultUrl parameter, or vaultName (3-24 letters, digits or -)",
+    { vault: context.vaultName },
+  );
+}
+
+export default defineVault((context: VaultContext): VaultExtension => {
+  const { parameters, vaultName } = context;
+  const base = vaultBaseUrl(context);
+  const tokens = createTokenSource(context, authMethod(parameters));
+  const purge = parameters.purge === true;
+
+  function checkName(name: string): void {
+    if (!NAME.test(name)) {
+      throw new SecretManagementError(
+        "INVALID_ARGUMENT",
+        `Key Vault secret names are letters, digits and "-" only; "${name}" is not one`,
+        { vault: vaultName },
+      );
+    }
+  }
+
+  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = path.startsWith("http") ? new URL(path) : new URL(`${base}${path}`);
+    if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", API_VERSION);
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { authorization: `Bearer ${await tokens.token()}` };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const response = await fetchWithRetry(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }, { vault: vaultName });
+      // A token revoked or expired early: fetch a new one once.
+      if (response.status === 401 && attempt === 0) {
+        await response.body?.cancel();
+        tokens.invalidate();
+        continue;
+      }
+      const text = await response.text();
+      if (response.ok) return (text ? JSON.parse(text) : {}) as T;
+      let error: { code?: string; message?: string } = {};
+      try {
+        error = JSON.parse(text).error ?? {};
+      } catch {
+        // Not Key Vault's error body: the status alone has to do.
+      }
+      const code = error.code ?? `HTTP${response.status}`;
+      const cause = new KeyVaultError(response.status, code, error.message ?? response.statusText);
+      throw new SecretManagementError(codeFor(response.status), `Key Vault ${method} ${url.pathname}: ${code}: ${cause.message}`, {
+        vault: vaultName,
+        cause,
+      });
+    }
+  }
+
+  async function latest(name: string): Promise<SecretBundle | undefined> {
+    try {
+      return await request<SecretBundle>("GET", `/secrets/${name}`);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  const notFound = (name: string) =>
+    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
+
+  /** PUT a version; a soft-deleted secret of that name is recovered first (Key Vault refuses with 409). */
+  async function put(name: string, body: Record<string, unknown>): Promise<void> {
+    try {
+      await request("PUT", `/secrets/${name}`, body);
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    await request("POST", `/deletedsecrets/${name}/recover`);
+    // Recovery completes in the background; until then writes may still conflict.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await request("PUT", `/secrets/${name}`, body);
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+      }
+    }
+  }
+
+  return {
+    capabilities: { metadata: true, types: SECRET_TYPES },
+
+    async getSecret(name) {
+      if (!NAME.test(name)) return undefined;
+      const bundle = await latest(name);
+      return bundle && decodeValue(bundle);
+    },
+
+    async setSecret(name, value, metadata, options) {
+      checkName(name);
+      const type = secretTypeOf(value);
+      const tags = metadata === undefined ? undefined : metadataToTags(metadata, []);
+      const current = await latest(name);
+      if (current && options?.noClobber) {
+        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+      }
+      // Tags belong to a version: carry the current ones over unless new metadata is given.
+      const keptTags = current ? metadataToTags(metadataFromTags(current.tags ?? {}, []), []) : {};
+      await put(name, { value: encodeValue(value), contentType: CONTENT_TYPES[type], tags: tags ?? keptTags });
+    },
+
+    async removeSecret(name) {
+      if (!NAME.test(name)) throw notFound(name);
+      try {
+        await request("DELETE", `/secrets/${name}`);
+      } catch (error) {
+        if (statusOf(error) === 404) throw notFound(name);
+        throw error;
+      }
+      if (!purge) return;
+      // The purge is refused (409) until the deletion has completed.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await request("DELETE", `/deletedsecrets/${name}`);
+          return;
+        } catch (error) {
+          if (statusOf(error) !== 409 || attempt >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+        }
+      }
+    },
+
+    async getSecretInfo(filter) {
+      const matches = compileWildcard(filter);
+      const infos: VaultSecretInfo[] = [];
+      let next: string | undefined = "/secrets?maxresults=25";
+      while (next) {
+        const page: { value?: SecretBundle[]; nextLink?: string | null } = await request("GET", next);
+        for (const item of page.value ?? []) {
+          const name = nameOf(item.id);
+          if (!matches(name)) continue;
+          infos.push({ name, type: typeOfContent(item.contentType), metadata: metadataFromTags(item.tags ?? {}, []) });
+        }
+        next = page.nextLink ?? undefined;
+        // The bearer token goes with the next request: follow links to this vault only.
+        if (next && new URL(next).origin !== new URL(base).origin) {
+          throw new SecretManagementError("IO_ERROR", `Key Vault returned a nextLink to another host: ${new URL(next).origin}`, {
+            vault: vaultName,
+          });
+        }
+      }
+      return infos;
+    },
+
+    async setSecretInfo(name, metadata: Metadata) {
+      if (!NAME.test(name)) throw notFound(name);
+      const tags = metadataToTags(metadata, []);
+      try {
+        await request("PATCH", `/secrets/${name}/`, { tags });
+      } catch (error) {
+        if (statusOf(error) === 404) throw notFound(name);
+        throw error;
+      }
+    },
+
+    async test() {
+      await request("GET", "/secrets?maxresults=1");
+      return true;
+    },
+  };
+});
