@@ -33,7 +33,8 @@ export async function config(context: Context): Promise<void> {
     return;
   }
   await prepareStores(context, sm, vault);
-  await store.setConfig(changes);
+  const password = store.isLocked() ? await context.password(`Password for vault ${vault}: `) : undefined;
+  await store.setConfig(changes, { password });
 }
 
 /** Unlocks with a password and hands the key to the unlock agent. */
