@@ -7,6 +7,7 @@ export const builtinVaults: BuiltinVaults = {
   secretstore: () => import("./secretstore/mod.ts"),
   "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
   "azure-keyvault": () => import("./azure-keyvault/mod.ts"),
+  keepass: () => import("./keepass/mod.ts"),
 };
 
 /** The built-in extensions that need nothing but fetch, for edge runtimes. */
