@@ -6,8 +6,11 @@ export const builtinVaults: BuiltinVaults = {
   env: () => import("./env/mod.ts"),
   secretstore: () => import("./secretstore/mod.ts"),
   "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
+  "hashicorp-vault": () => import("./hashicorp-vault/mod.ts"),
   "azure-keyvault": () => import("./azure-keyvault/mod.ts"),
+  lastpass: () => import("./lastpass/mod.ts"),
   keepass: () => import("./keepass/mod.ts"),
+  "os-keyring": () => import("./os-keyring/mod.ts"),
 };
 
 /** The built-in extensions that need nothing but fetch, for edge runtimes. */
