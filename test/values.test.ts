@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { decodeSecret, encodeSecret, metadataFromJson, metadataToJson } from "../core/envelope.ts";
 import { parseSecretReference } from "../core/references.ts";
-import { copySecretValue, Credential, secretTypeOf, validateMetadata } from "../core/types.ts";
+import { copySecretValue, Credential, secretTypeOf, type SecretValue, validateMetadata } from "../core/types.ts";
 import { compileWildcard } from "../core/wildcard.ts";
 import { BYTES_ALL, UNICODE } from "./helpers/contract.ts";
 
@@ -81,7 +81,7 @@ describe("base64", () => {
 
 describe("typed envelope", () => {
   it("round-trips every type and metadata kind exactly", () => {
-    const values = [
+    const values: SecretValue[] = [
       UNICODE,
       "",
       BYTES_ALL,
