@@ -52,6 +52,7 @@ function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): 
 export const bunRuntime: Runtime = {
   ...nodeRuntime,
   name: "bun",
+  chacha20poly1305: undefined, // Bun's node:crypto has no chacha20-poly1305
   readStdin: () => Bun.stdin.bytes(),
   spawn: bunSpawn,
 };

@@ -3,6 +3,7 @@ import process from "node:process";
 import { dirname } from "../core/paths.ts";
 import type { ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
+import { nodeChaCha20Poly1305 } from "./node-aead.ts";
 import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
 
 interface DenoFile {
@@ -257,6 +258,7 @@ export const denoRuntime: Runtime = {
   name: "deno",
   platform: platform(),
   fs: denoFileSystem,
+  chacha20poly1305: nodeChaCha20Poly1305,
   pid: Deno.pid,
   uid: Deno.uid() ?? undefined,
   env: (name) => Deno.env.get(name),

@@ -3,6 +3,7 @@ import { spawn as spawnChild } from "node:child_process";
 import * as os from "node:os";
 import { Readable } from "node:stream";
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
+import { nodeChaCha20Poly1305 } from "./node-aead.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
 
@@ -74,6 +75,7 @@ export const nodeRuntime: Runtime = {
   name: "node",
   platform: platform(),
   fs: nodeFileSystem,
+  chacha20poly1305: nodeChaCha20Poly1305,
   pid: process.pid,
   uid: typeof process.getuid === "function" ? process.getuid() : undefined,
   env: (name) => process.env[name],

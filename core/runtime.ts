@@ -61,6 +61,13 @@ export interface ChildProcess {
   kill(signal?: string): void;
 }
 
+/** An AEAD with a 12-byte nonce and a 16-byte tag appended to the ciphertext (RFC 8439 ChaCha20-Poly1305). */
+export interface Aead {
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array;
+  /** The plaintext, or undefined when the tag does not verify. */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, associatedData: Uint8Array): Uint8Array | undefined;
+}
+
 export type RuntimeName = "node" | "deno" | "bun" | "web";
 export type Platform = "linux" | "darwin" | "windows" | "other";
 
@@ -88,6 +95,11 @@ export interface Runtime {
   writeStdout(data: Uint8Array | string): void;
   writeStderr(data: Uint8Array | string): void;
   spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
+  /**
+   * ChaCha20-Poly1305 from the platform where it is faster than JavaScript (Node, Deno); absent
+   * elsewhere. The SecretStore builds XChaCha20-Poly1305 on it with the same output as @noble/ciphers.
+   */
+  readonly chacha20poly1305?: Aead;
   /** Runs `callback` when the process is about to exit normally (used to zero key material). */
   onExit(callback: () => void): void;
 }

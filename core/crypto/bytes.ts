@@ -33,11 +33,14 @@ export function randomBytes(length: number): Uint8Array {
 }
 
 export function writeU32(out: Uint8Array, offset: number, value: number): void {
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(offset, value >>> 0, false);
+  out[offset] = value >>> 24;
+  out[offset + 1] = value >>> 16;
+  out[offset + 2] = value >>> 8;
+  out[offset + 3] = value;
 }
 
 export function readU32(bytes: Uint8Array, offset: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, false);
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
 
 /** A 64-bit big-endian unsigned integer; values stay below 2^53 so a number holds them exactly. */

@@ -5,7 +5,7 @@
  * processes' appends picked up before every operation; every write under the cross-process lock.
  * docs/FORMAT.md describes the bytes.
  */
-import { NONCE_LENGTH, open, seal } from "../crypto/aead.ts";
+import { NONCE_LENGTH, open, seal, xchachaOver } from "../crypto/aead.ts";
 import { constantTimeEqual, randomBytes, toHex, zeroize } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
 import { SecretManagementError } from "../errors.ts";
@@ -87,6 +87,7 @@ interface LogState {
 }
 
 const DEFAULT_COMPACTION_THRESHOLD = 1024 * 1024;
+const MAX_CACHED_HASHES = 200_000;
 
 function sameStamp(a: FileStamp | undefined, b: FileInfo | undefined): boolean {
   return a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -97,7 +98,9 @@ function stampOf(info: FileInfo): FileStamp {
 }
 
 function indexKey(hash: Uint8Array): string {
-  return String.fromCharCode(...hash);
+  let key = "";
+  for (let i = 0; i < hash.length; i++) key += String.fromCharCode(hash[i]!);
+  return key;
 }
 
 function passwordRequired(directory: string): SecretManagementError {
@@ -140,7 +143,7 @@ export class SecretStore {
   readonly #paths: { header: string; log: string; key: string; lock: string };
   readonly #kdf: KdfParams;
   readonly #compactionThreshold: number;
-  readonly #cipher: RecordCipher = { seal, open };
+  readonly #cipher: RecordCipher;
 
   #header: Header | undefined;
   #headerStamp: FileStamp | undefined;
@@ -151,6 +154,8 @@ export class SecretStore {
   #exitHookInstalled = false;
   #log: LogState | undefined;
   #index = new Map<string, Entry>();
+  /** Lower-cased name → index key, so a repeated lookup skips the keyed hash; cleared on lock. */
+  #hashes = new Map<string, string>();
 
   private constructor(options: SecretStoreOptions, fs: FileSystem) {
     this.#runtime = options.runtime;
@@ -165,6 +170,8 @@ export class SecretStore {
     this.#kdf = { ...(options.kdf ?? DEFAULT_KDF) };
     checkKdfParams(this.#kdf, "INVALID_ARGUMENT");
     this.#compactionThreshold = options.compactionThreshold ?? DEFAULT_COMPACTION_THRESHOLD;
+    const platform = options.runtime.chacha20poly1305;
+    this.#cipher = platform ? xchachaOver(platform) : { seal, open };
   }
 
   /** Opens the store object; nothing is created or read until it is used. */
@@ -284,6 +291,7 @@ export class SecretStore {
     this.#keys = undefined;
     this.#log = undefined;
     this.#index = new Map();
+    this.#hashes = new Map();
     this.#singleUse = false;
     this.#expiresAt = 0;
   }
@@ -320,8 +328,9 @@ export class SecretStore {
   async get(name: string): Promise<SecretValue | undefined> {
     validateSecretName(name);
     return await this.#use(async () => {
-      await this.#sync();
-      const entry = this.#index.get(indexKey(this.#keys!.nameHash(nameKey(name))));
+      const catchingUp = this.#sync();
+      if (catchingUp) await catchingUp;
+      const entry = this.#index.get(this.#indexKeyOf(name));
       return entry && this.#openPut(entry, name).value;
     });
   }
@@ -400,8 +409,8 @@ export class SecretStore {
     return this.#keys;
   }
 
+  /** The keys, loading the key file in no-password mode. The header is re-read only when locked or the log changed. */
   #requireKeys(): StoreKeys {
-    this.#refreshHeader();
     const keys = this.#keysOrUndefined();
     if (keys !== undefined) return keys;
     const header = this.#requireHeader();
@@ -588,12 +597,13 @@ export class SecretStore {
   }
 
   /** Catches up with the log; when it belongs to another store id, re-checks under the lock (a reset in progress). */
-  async #sync(): Promise<void> {
+  #sync(): Promise<void> | undefined {
     try {
       this.#syncNow();
+      return undefined; // the common case stays synchronous: reads are a few microseconds
     } catch (error) {
       if (!(error instanceof StoreReplaced)) throw error;
-      await withLock(this.#runtime, this.#paths.lock, () => {
+      return withLock(this.#runtime, this.#paths.lock, () => {
         this.#requireKeys();
         this.#syncNow();
       });
@@ -605,6 +615,8 @@ export class SecretStore {
     const log = this.#log;
     const info = this.#fs.stat(this.#paths.log);
     if (log !== undefined && sameStamp(log.stamp, info)) return;
+    this.#refreshHeader(); // a reset elsewhere replaces both files and drops our key here
+    if (this.#keys === undefined) throw passwordRequired(this.directory);
     if (info === undefined) throw corrupt(`the log file ${this.#paths.log} is missing`);
     if (log === undefined || info.ino !== log.stamp.ino || info.size < log.validEnd) {
       this.#loadLog();
@@ -672,6 +684,17 @@ export class SecretStore {
       offset = end;
     }
     log.validEnd = base + offset;
+  }
+
+  #indexKeyOf(name: string): string {
+    const lower = nameKey(name);
+    let key = this.#hashes.get(lower);
+    if (key === undefined) {
+      key = indexKey(this.#keys!.nameHash(lower));
+      if (this.#hashes.size >= MAX_CACHED_HASHES) this.#hashes.clear();
+      this.#hashes.set(lower, key);
+    }
+    return key;
   }
 
   #position(offset: number) {

@@ -1,0 +1,51 @@
+/**
+ * ChaCha20-Poly1305 (RFC 8439) from `node:crypto`, for Node and Deno: several times faster than
+ * JavaScript for the SecretStore's per-record seal and open. Bun's `node:crypto` lacks this cipher,
+ * so the Bun adapter leaves it out and core uses @noble/ciphers.
+ */
+import { createCipheriv, createDecipheriv, getCiphers } from "node:crypto";
+import type { Aead } from "../core/runtime.ts";
+
+const TAG_LENGTH = 16;
+
+function available(): boolean {
+  try {
+    return getCiphers().includes("chacha20-poly1305");
+  } catch {
+    return false;
+  }
+}
+
+export const nodeChaCha20Poly1305: Aead | undefined = available()
+  ? {
+    seal(key, nonce, plaintext, associatedData) {
+      const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+      cipher.setAAD(associatedData, { plaintextLength: plaintext.length });
+      const head = cipher.update(plaintext);
+      const tail = cipher.final();
+      const out = new Uint8Array(head.length + tail.length + TAG_LENGTH);
+      out.set(head, 0);
+      out.set(tail, head.length);
+      out.set(cipher.getAuthTag(), head.length + tail.length);
+      return out;
+    },
+    open(key, nonce, sealed, associatedData) {
+      if (sealed.length < TAG_LENGTH) return undefined;
+      const end = sealed.length - TAG_LENGTH;
+      try {
+        const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+        decipher.setAAD(associatedData, { plaintextLength: end });
+        decipher.setAuthTag(sealed.subarray(end));
+        const head = decipher.update(sealed.subarray(0, end));
+        const tail = decipher.final();
+        const out = new Uint8Array(head.length + tail.length);
+        out.set(head, 0);
+        out.set(tail, head.length);
+        head.fill(0);
+        return out;
+      } catch {
+        return undefined;
+      }
+    },
+  }
+  : undefined;
