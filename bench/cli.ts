@@ -48,12 +48,15 @@ function time(command: string, args: string[], expected: string): number[] {
   return samples.sort((a, b) => a - b);
 }
 
+const cleanup: string[] = [];
 const median = (s: number[]) => s[Math.floor(s.length / 2)]!;
 const p90 = (s: number[]) => s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]!;
 
 try {
-  // The npm build for Node, into the temp dir so a stale dist/ cannot skew the numbers.
-  const dist = join(work, "dist");
+  // A fresh npm build for Node (a stale dist/ must not skew the numbers), inside the repository so
+  // that its node_modules resolve.
+  const dist = join(ROOT, ".tmp", `bench-cli-dist-${process.pid}`);
+  cleanup.push(dist);
   run(join(BIN, "tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", dist]);
   const secretOn: Record<string, string[]> = {
     bun: [join(BIN, "bun"), join(ROOT, "cli/main.ts")],
@@ -96,5 +99,5 @@ try {
   run(bun!, [...bunArgs, "store", "lock"]);
 } finally {
   spawnSync("gpgconf", ["--kill", "gpg-agent"], { env });
-  rmSync(work, { recursive: true, force: true });
+  for (const dir of [work, ...cleanup]) rmSync(dir, { recursive: true, force: true });
 }

@@ -7,13 +7,11 @@
  * key reaches a new agent through its stdin pipe (never argv or environment); later keys and
  * requests go over the socket as one JSON line each way.
  */
-import { spawn } from "node:child_process";
-import { createConnection } from "node:net";
-import { fileURLToPath } from "node:url";
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { joinPath } from "../core/paths.ts";
 import type { Runtime } from "../core/runtime.ts";
+import { requestLine } from "./unix-socket.ts";
 
 export interface HeldKey {
   key: Uint8Array;
@@ -74,38 +72,14 @@ export function checkAgentDir(runtime: Runtime, dir: string, create: boolean): b
 }
 
 /** Sends one request; undefined when no agent answers (no socket, or a stale one). */
-export function ask(socket: string, request: AgentRequest, timeoutMs = 2000): Promise<AgentResponse | undefined> {
-  return new Promise((resolve, reject) => {
-    const connection = createConnection(socket);
-    let data = "";
-    const timer = setTimeout(() => {
-      connection.destroy();
-      reject(new SecretManagementError("VAULT_UNAVAILABLE", "the unlock agent did not answer"));
-    }, timeoutMs);
-    connection.setEncoding("utf8");
-    connection.on("connect", () => connection.write(`${JSON.stringify(request)}\n`));
-    connection.on("data", (chunk: string) => {
-      data += chunk;
-      const newline = data.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      connection.destroy();
-      try {
-        resolve(JSON.parse(data.slice(0, newline)) as AgentResponse);
-      } catch {
-        reject(new SecretManagementError("VAULT_UNAVAILABLE", "the unlock agent sent a malformed answer"));
-      }
-    });
-    connection.on("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "ENOTSOCK") resolve(undefined);
-      else reject(new SecretManagementError("VAULT_UNAVAILABLE", `the unlock agent: ${error.code ?? error.message}`));
-    });
-    connection.on("close", () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
+export async function ask(socket: string, request: AgentRequest, timeoutMs = 2000): Promise<AgentResponse | undefined> {
+  const answer = await requestLine(socket, `${JSON.stringify(request)}\n`, timeoutMs);
+  if (answer === undefined) return undefined;
+  try {
+    return JSON.parse(answer) as AgentResponse;
+  } catch {
+    throw new SecretManagementError("VAULT_UNAVAILABLE", "the unlock agent sent a malformed answer");
+  }
 }
 
 /** The data key of a store if the agent holds it. Cheap when no agent runs: one stat. */
@@ -146,14 +120,17 @@ export async function stopAgent(runtime: Runtime, home: string): Promise<boolean
 }
 
 /** How to run this CLI again on the runtime running it now. */
-function selfCommand(): string[] {
+async function selfCommand(): Promise<string[]> {
+  const { fileURLToPath } = await import("node:url");
   const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
   const deno = (globalThis as { Deno?: unknown }).Deno !== undefined;
   return deno ? [process.execPath, "run", "-A", "--quiet", main] : [process.execPath, main];
 }
 
-function startAgent(socket: string, first: AgentRequest): Promise<void> {
-  const [command, ...args] = selfCommand();
+async function startAgent(socket: string, first: AgentRequest): Promise<void> {
+  const [command, ...args] = await selfCommand();
+  // node:child_process for its `detached`, which Runtime.spawn does not offer: the agent must outlive us.
+  const { spawn } = await import("node:child_process");
   const child = spawn(command!, [...args, "__agent", socket], {
     detached: true, // its own session: it outlives this command and the terminal's Ctrl-C
     stdio: ["pipe", "pipe", "ignore"],

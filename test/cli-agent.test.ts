@@ -110,7 +110,7 @@ describe("unlock agent", () => {
     const made = spawnSync("python3", ["-c", `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(socket)})`]);
     expect(made.status).toBe(0);
     expect(statSync(socket).isSocket()).toBe(true);
-    expect(agent("bun", dir, "fetch", "s")).toEqual({ key: null });
+    for (const rt of ["bun", "deno", "node"] as const) expect(agent(rt, dir, "fetch", "s")).toEqual({ key: null });
     expect(agent("node", dir, "give", "s", KEY, "30")).toEqual({ ok: true });
     expect(agent("deno", dir, "fetch", "s").key).toBe(KEY);
     expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
