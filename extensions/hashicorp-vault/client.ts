@@ -1,0 +1,206 @@
+/**
+ * The Vault/OpenBao HTTP API over fetch (core/http.ts: timeouts, retries on network errors, 429 and
+ * 5xx, never on other 4xx), with the token kept fresh: a token whose TTL runs low is renewed
+ * (`renew-self`) while it is renewable, and AppRole/userpass log in again when it is not, or when
+ * the server refuses it (403) once.
+ */
+import { SecretManagementError } from "../../core/errors.ts";
+import { fetchWithRetry } from "../../core/http.ts";
+import type { JsonValue } from "../../core/types.ts";
+
+export interface VaultReply {
+  status: number;
+  body: { data?: { [key: string]: JsonValue } | null; errors?: string[]; auth?: AuthBlock | null };
+}
+
+interface AuthBlock {
+  client_token: string;
+  lease_duration: number;
+  renewable: boolean;
+}
+
+/** What a login gives: a token and, when it expires, its lease. */
+export interface TokenLease {
+  token: string;
+  /** Seconds the token lived for when issued or last renewed; 0 = no expiry. */
+  ttlSeconds: number;
+  renewable: boolean;
+}
+
+export interface Authenticator {
+  /** `token`, `approle` or `userpass`, named in errors. */
+  readonly method: string;
+  /** Whether a refused or expiring token can be replaced by logging in again. */
+  readonly canLogin: boolean;
+  login(client: VaultClient): Promise<TokenLease>;
+}
+
+export interface ClientOptions {
+  address: string;
+  namespace: string | undefined;
+  timeoutMs: number;
+  vault: string;
+  auth: Authenticator;
+  /** Extra RequestInit fields (the runtime's TLS options, see tls.ts). */
+  extraInit: () => Promise<Record<string, unknown>>;
+}
+
+/** A status error whose Vault messages are kept for callers that tell cases apart (check-and-set). */
+export class VaultApiError extends Error {
+  constructor(readonly status: number, readonly errors: string[]) {
+    super(errors.join("; ") || `HTTP ${status}`);
+    this.name = "VaultApiError";
+  }
+}
+
+/** Renew (or log in again) when less than this share of the token's TTL is left. */
+const RENEW_WHEN_LEFT = 1 / 3;
+
+export class VaultClient {
+  readonly #options: ClientOptions;
+  #lease: TokenLease | undefined;
+  #expiresAt = 0;
+  #refreshing: Promise<void> | undefined;
+  #extra: Promise<Record<string, unknown>> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+  }
+
+  get address(): string {
+    return this.#options.address;
+  }
+
+  /** Sends a request without a token (logins) or with the given one; no renewal, no re-login. */
+  async send(method: string, path: string, body?: unknown, token?: string): Promise<VaultReply> {
+    this.#extra ??= this.#options.extraInit().catch((error) => {
+      this.#extra = undefined;
+      throw error;
+    });
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (token !== undefined) headers["x-vault-token"] = token;
+    if (this.#options.namespace) headers["x-vault-namespace"] = this.#options.namespace;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const init = {
+      ...(await this.#extra),
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    } as RequestInit;
+    const response = await fetchWithRetry(`${this.#options.address}/v1/${path}`, init, {
+      timeoutMs: this.#options.timeoutMs,
+      vault: this.#options.vault,
+    });
+    const text = await response.text();
+    let parsed: VaultReply["body"] = {};
+    if (text.trim() !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = { errors: [`non-JSON answer (HTTP ${response.status})`] };
+      }
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  /**
+   * An authenticated request. 2xx and 404 are returned; 403 gets one fresh login where the method
+   * can log in, then PERMISSION_DENIED naming the path; other statuses become errors.
+   */
+  async call(method: string, path: string, body?: unknown): Promise<VaultReply> {
+    let reply = await this.send(method, path, body, await this.token());
+    if (reply.status === 403 && this.#options.auth.canLogin) {
+      this.#lease = undefined;
+      reply = await this.send(method, path, body, await this.token());
+    }
+    if (reply.status === 404 || (reply.status >= 200 && reply.status < 300)) return reply;
+    throw this.error(method, path, reply);
+  }
+
+  error(method: string, path: string, reply: VaultReply): SecretManagementError {
+    const errors = reply.body.errors ?? [];
+    const cause = new VaultApiError(reply.status, errors);
+    const where = `${method} ${this.#options.address}/v1/${path}`;
+    const vault = this.#options.vault;
+    if (reply.status === 403) {
+      return new SecretManagementError(
+        "PERMISSION_DENIED",
+        `permission denied: ${where} (the ${this.#options.auth.method} token's policy does not allow this)`,
+        { vault, cause },
+      );
+    }
+    if (reply.status === 503 || reply.status >= 500 || reply.status === 429) {
+      return new SecretManagementError("VAULT_UNAVAILABLE", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
+        vault,
+        cause,
+      });
+    }
+    return new SecretManagementError("INVALID_ARGUMENT", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
+      vault,
+      cause,
+    });
+  }
+
+  /** The current token, logging in or renewing first when needed. */
+  async token(): Promise<string> {
+    if (this.#lease === undefined || this.#runningLow()) {
+      this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
+      await this.#refreshing;
+    }
+    return this.#lease!.token;
+  }
+
+  #runningLow(): boolean {
+    const lease = this.#lease!;
+    if (lease.ttlSeconds <= 0) return false;
+    return this.#expiresAt - Date.now() < lease.ttlSeconds * 1000 * RENEW_WHEN_LEFT;
+  }
+
+  #setLease(lease: TokenLease): void {
+    this.#lease = lease;
+    this.#expiresAt = Date.now() + lease.ttlSeconds * 1000;
+  }
+
+  async #refresh(): Promise<void> {
+    const auth = this.#options.auth;
+    const lease = this.#lease;
+    if (lease !== undefined && lease.renewable) {
+      const reply = await this.send("POST", "auth/token/renew-self", {}, lease.token);
+      const renewed = reply.body.auth;
+      // A renewal capped by the token's max TTL is not worth keeping when a new login gives more.
+      if (reply.status === 200 && renewed && (!auth.canLogin || renewed.lease_duration >= lease.ttlSeconds / 2)) {
+        this.#setLease({ token: lease.token, ttlSeconds: renewed.lease_duration, renewable: renewed.renewable });
+        return;
+      }
+    }
+    if (lease !== undefined && !auth.canLogin) {
+      // A static token that cannot be renewed is used until the server refuses it.
+      this.#setLease({ ...lease, ttlSeconds: 0 });
+      return;
+    }
+    this.#setLease(await auth.login(this));
+  }
+
+  /** Logs in at `auth/<mount>/login…` and returns the token's lease. */
+  async login(path: string, body: unknown): Promise<TokenLease> {
+    const reply = await this.send("POST", path, body);
+    const auth = reply.body.auth;
+    if (reply.status !== 200 || !auth) {
+      const error = this.error("POST", path, reply);
+      const code = reply.status === 400 || reply.status === 403 ? "PERMISSION_DENIED" : error.code;
+      throw new SecretManagementError(code, `${this.#options.auth.method} login failed: ${error.message}`, {
+        vault: this.#options.vault,
+        cause: error.cause,
+      });
+    }
+    return { token: auth.client_token, ttlSeconds: auth.lease_duration, renewable: auth.renewable };
+  }
+
+  /** A static token's lease, learnt from `lookup-self` (unknown when the policy forbids it). */
+  async lookup(token: string): Promise<TokenLease> {
+    const reply = await this.send("GET", "auth/token/lookup-self", undefined, token);
+    const data = reply.body.data;
+    if (reply.status !== 200 || !data) return { token, ttlSeconds: 0, renewable: false };
+    return { token, ttlSeconds: Number(data.ttl) || 0, renewable: data.renewable === true };
+  }
+}

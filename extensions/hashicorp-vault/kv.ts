@@ -1,0 +1,256 @@
+/**
+ * The two KV engines behind one small interface. Paths given here are already relative to the
+ * mount, URL-encoded per segment.
+ *
+ * KV v2 keeps our type name and the metadata in the key's `custom_metadata` (string values, typed
+ * by core/tags.ts prefixes), which belongs to the key across versions, as Vault models it. A write
+ * is one request when the key's custom_metadata is already right (the write's answer carries it)
+ * and two otherwise (data, then metadata). `noClobber` writes with `cas: 0`, so of two writers
+ * creating the same key exactly one succeeds.
+ *
+ * KV v1 has no metadata and no check-and-set: the type and metadata are reserved data fields, and
+ * `noClobber` is a read then a write, so two writers racing inside that gap can both succeed.
+ */
+import { SecretManagementError } from "../../core/errors.ts";
+import { metadataToTags, type Tags } from "../../core/tags.ts";
+import type { JsonValue, Metadata, SecretType } from "../../core/types.ts";
+import { VaultApiError, type VaultClient } from "./client.ts";
+import { inferType, type KvData, METADATA_KEY, parseType, RESERVED_KEYS, TYPE_KEY } from "./values.ts";
+
+export interface StoredSecret {
+  data: KvData;
+  type: SecretType | undefined;
+  tags: Tags;
+}
+
+export interface Described {
+  /** Undefined when written by another tool (the caller reads the data to infer it). */
+  type: SecretType | undefined;
+  tags: Tags;
+}
+
+export interface KvEngine {
+  readonly version: 1 | 2;
+  read(path: string): Promise<StoredSecret | undefined>;
+  /** Type and metadata without the value where the engine allows (v2: the metadata endpoint). */
+  describe(path: string): Promise<Described | undefined>;
+  /** `tags` undefined keeps the key's metadata. SECRET_EXISTS when `noClobber` and the key exists. */
+  write(path: string, data: KvData, type: SecretType, tags: Tags | undefined, noClobber: boolean): Promise<void>;
+  /** Replaces the metadata; false when there is no such secret. */
+  setTags(path: string, tags: Tags): Promise<boolean>;
+  /** False when there is no such secret. */
+  remove(path: string): Promise<boolean>;
+  /** The keys of a folder (`dir` empty or ending in "/"); folders end in "/". */
+  list(dir: string): Promise<string[]>;
+}
+
+/** Metadata as string tags, refusing our reserved keys (the type tag, the v1 metadata field). */
+export function tagsFor(metadata: Metadata): Tags {
+  return metadataToTags(metadata, RESERVED_KEYS);
+}
+
+function stringRecord(json: JsonValue | undefined): Tags {
+  const record: Tags = {};
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return record;
+  for (const [key, value] of Object.entries(json)) if (typeof value === "string") record[key] = value;
+  return record;
+}
+
+function withoutType(tags: Tags): Tags {
+  const { [TYPE_KEY]: _type, ...rest } = tags;
+  return rest;
+}
+
+function sameTags(a: Tags, b: Tags): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+async function listKeys(client: VaultClient, path: string): Promise<string[]> {
+  const reply = await client.call("GET", `${path}?list=true`);
+  if (reply.status === 404) return [];
+  const keys = reply.body.data?.keys;
+  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === "string") : [];
+}
+
+// Vault's limits on custom_metadata, checked before anything is written.
+const MAX_CUSTOM_KEYS = 64;
+const MAX_KEY_BYTES = 128;
+const MAX_VALUE_BYTES = 512;
+
+function checkCustomMetadata(custom: Tags, vault: string): void {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  const entries = Object.entries(custom);
+  const fail = (why: string) =>
+    new SecretManagementError("INVALID_ARGUMENT", `KV v2 custom_metadata ${why}`, { vault });
+  if (entries.length > MAX_CUSTOM_KEYS) throw fail(`holds at most ${MAX_CUSTOM_KEYS - 1} metadata entries here`);
+  for (const [key, value] of entries) {
+    if (bytes(key) > MAX_KEY_BYTES) throw fail(`keys are at most ${MAX_KEY_BYTES} bytes ("${key.slice(0, 20)}…")`);
+    if (bytes(value) > MAX_VALUE_BYTES) throw fail(`values are at most ${MAX_VALUE_BYTES} bytes (metadata "${key}")`);
+  }
+}
+
+const isCasMismatch = (error: unknown) =>
+  error instanceof SecretManagementError && error.cause instanceof VaultApiError && error.cause.status === 400 &&
+  error.cause.errors.some((message) => message.includes("check-and-set"));
+
+interface KeyMetadata {
+  current_version?: number;
+  custom_metadata?: { [key: string]: JsonValue } | null;
+  versions?: { [version: string]: { deletion_time?: string; destroyed?: boolean } };
+}
+
+/** Whether the key's latest version is live (not soft-deleted, not destroyed). */
+function isLive(metadata: KeyMetadata): boolean {
+  const latest = metadata.versions?.[String(metadata.current_version ?? 0)];
+  return latest !== undefined && !latest.destroyed && !latest.deletion_time;
+}
+
+export function kvV2(client: VaultClient, mount: string, vault: string): KvEngine {
+  const dataPath = (path: string) => `${mount}/data/${path}`;
+  const metadataPath = (path: string) => `${mount}/metadata/${path}`;
+
+  async function keyMetadata(path: string): Promise<KeyMetadata | undefined> {
+    const reply = await client.call("GET", metadataPath(path));
+    if (reply.status === 404 || !reply.body.data) return undefined;
+    return reply.body.data as KeyMetadata;
+  }
+
+  async function writeData(path: string, data: KvData, cas: number | undefined): Promise<Tags> {
+    const body = cas === undefined ? { data } : { options: { cas }, data };
+    const reply = await client.call("POST", dataPath(path), body);
+    return stringRecord(reply.body.data?.custom_metadata);
+  }
+
+  async function writeCustom(path: string, custom: Tags): Promise<void> {
+    await client.call("POST", metadataPath(path), { custom_metadata: custom });
+  }
+
+  return {
+    version: 2,
+
+    async read(path) {
+      const reply = await client.call("GET", dataPath(path));
+      const body = reply.body.data;
+      if (reply.status === 404 || !body || typeof body.data !== "object" || body.data === null) return undefined;
+      const meta = body.metadata as { custom_metadata?: JsonValue } | undefined;
+      const custom = stringRecord(meta?.custom_metadata);
+      return { data: body.data as KvData, type: parseType(custom[TYPE_KEY]), tags: withoutType(custom) };
+    },
+
+    async describe(path) {
+      const metadata = await keyMetadata(path);
+      if (!metadata || !isLive(metadata)) return undefined;
+      const custom = stringRecord(metadata.custom_metadata);
+      return { type: parseType(custom[TYPE_KEY]), tags: withoutType(custom) };
+    },
+
+    async write(path, data, type, tags, noClobber) {
+      if (tags !== undefined) checkCustomMetadata({ [TYPE_KEY]: type, ...tags }, vault);
+      let current: Tags;
+      try {
+        current = await writeData(path, data, noClobber ? 0 : undefined);
+      } catch (error) {
+        if (!noClobber || !isCasMismatch(error)) throw error;
+        // The key exists; a soft-deleted or destroyed latest version counts as absent, and taking its
+        // place is still check-and-set, so a concurrent creator cannot slip in.
+        const metadata = await keyMetadata(path);
+        if (!metadata || isLive(metadata)) {
+          throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
+        }
+        try {
+          current = await writeData(path, data, metadata.current_version ?? 0);
+        } catch (retryError) {
+          if (!isCasMismatch(retryError)) throw retryError;
+          throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
+        }
+      }
+      const desired = { ...(tags ?? current), [TYPE_KEY]: type };
+      if (tags === undefined) checkCustomMetadata(desired, vault);
+      if (!sameTags(desired, current)) await writeCustom(path, desired);
+    },
+
+    async setTags(path, tags) {
+      const described = await this.describe(path);
+      if (!described) return false;
+      const type = described.type ?? inferType((await this.read(path))?.data ?? {});
+      const custom = { [TYPE_KEY]: type, ...tags };
+      checkCustomMetadata(custom, vault);
+      await writeCustom(path, custom);
+      return true;
+    },
+
+    async remove(path) {
+      const metadata = await keyMetadata(path);
+      if (!metadata || !isLive(metadata)) return false;
+      await client.call("DELETE", dataPath(path));
+      return true;
+    },
+
+    list: (dir) => listKeys(client, metadataPath(dir)),
+  };
+}
+
+/** `remove` destroys every version and the key's metadata (`destroy: true`). */
+export function kvV2Destroying(client: VaultClient, mount: string, vault: string): KvEngine {
+  const engine = kvV2(client, mount, vault);
+  return {
+    ...engine,
+    async remove(path) {
+      if (!(await engine.describe(path))) return false;
+      await client.call("DELETE", `${mount}/metadata/${path}`);
+      return true;
+    },
+  };
+}
+
+export function kvV1(client: VaultClient, mount: string, vault: string): KvEngine {
+  const secretPath = (path: string) => `${mount}/${path}`;
+
+  async function read(path: string): Promise<StoredSecret | undefined> {
+    const reply = await client.call("GET", secretPath(path));
+    const data = reply.body.data;
+    if (reply.status === 404 || !data) return undefined;
+    return { data, type: parseType(data[TYPE_KEY]), tags: stringRecord(data[METADATA_KEY]) };
+  }
+
+  async function put(path: string, data: KvData, type: SecretType, tags: Tags): Promise<void> {
+    const body: KvData = { ...data, [TYPE_KEY]: type };
+    if (Object.keys(tags).length > 0) body[METADATA_KEY] = tags;
+    await client.call("POST", secretPath(path), body);
+  }
+
+  return {
+    version: 1,
+    read,
+
+    async describe(path) {
+      const stored = await read(path);
+      return stored && { type: stored.type ?? inferType(stored.data), tags: stored.tags };
+    },
+
+    async write(path, data, type, tags, noClobber) {
+      const existing = tags === undefined || noClobber ? await read(path) : undefined;
+      if (noClobber && existing) {
+        throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
+      }
+      await put(path, data, type, tags ?? existing?.tags ?? {});
+    },
+
+    async setTags(path, tags) {
+      const stored = await read(path);
+      if (!stored) return false;
+      const own = Object.fromEntries(Object.entries(stored.data).filter(([key]) => !RESERVED_KEYS.includes(key)));
+      await put(path, own, stored.type ?? inferType(stored.data), tags);
+      return true;
+    },
+
+    async remove(path) {
+      if (!(await read(path))) return false;
+      await client.call("DELETE", secretPath(path));
+      return true;
+    },
+
+    list: (dir) => listKeys(client, secretPath(dir)),
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * hashicorp-vault: HashiCorp Vault and OpenBao KV secrets engines (v1 and v2) over their HTTP API
+ * with fetch only, so it runs on Node, Deno, Bun and edge runtimes.
+ *
+ * A secret name is a path under `mount` (default `secret`, never the vault's registration name) and
+ * `pathPrefix`; names are case-sensitive because Vault paths are. Values are stored as readable
+ * fields (values.ts), the type and metadata beside them (kv.ts). Listing walks the folders with
+ * `?list=true` a few at a time, then reads each matching key's metadata (KV v2) or data (KV v1):
+ * one read per listed secret, never the values on v2 except for secrets another tool wrote without
+ * our type.
+ */
+import { SecretManagementError } from "../../core/errors.ts";
+import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
+import { metadataFromTags } from "../../core/tags.ts";
+import { type JsonValue, SECRET_TYPES, secretTypeOf, type VaultParameters } from "../../core/types.ts";
+import { type AuthMethod, createAuthenticator } from "./auth.ts";
+import { VaultClient } from "./client.ts";
+import { type KvEngine, kvV1, kvV2, kvV2Destroying, tagsFor } from "./kv.ts";
+import { tlsInit } from "./tls.ts";
+import { inferType, RESERVED_KEYS, valueFromData, valueToData } from "./values.ts";
+
+const PARAMETERS = [
+  "address",
+  "mount",
+  "kvVersion",
+  "namespace",
+  "pathPrefix",
+  "auth",
+  "authMount",
+  "tokenFile",
+  "roleIdEnv",
+  "roleIdFile",
+  "secretIdEnv",
+  "secretIdFile",
+  "username",
+  "passwordEnv",
+  "caFile",
+  "timeout",
+  "destroy",
+];
+
+/** Parameters someone might try to put a secret in; the message says where it goes instead. */
+const SECRET_PARAMETERS: Record<string, string> = {
+  token: "VAULT_TOKEN/BAO_TOKEN or tokenFile",
+  password: "the env var named by passwordEnv, or the prompt",
+  secretId: "the env var named by secretIdEnv, or secretIdFile",
+  secret_id: "the env var named by secretIdEnv, or secretIdFile",
+};
+
+/** Folders listed at once during a listing, and metadata reads in flight at once. */
+const CONCURRENCY = 8;
+
+function invalid(message: string, vault: string): SecretManagementError {
+  return new SecretManagementError("INVALID_ARGUMENT", message, { vault });
+}
+
+function stringParameter(parameters: VaultParameters, key: string, vault: string): string | undefined {
+  const value = parameters[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value === "") throw invalid(`parameter ${key} must be a non-empty string`, vault);
+  return value;
+}
+
+/** "a/b c" → "a/b%20c": each segment encoded, empty, "." and ".." segments refused. */
+function encodePath(path: string): string | undefined {
+  const segments = path.split("/");
+  if (segments.some((segment) => segment === "" || segment === "." || segment === "..")) return undefined;
+  return segments.map(encodeURIComponent).join("/");
+}
+
+/** Case-sensitive wildcard matching, since Vault paths are case-sensitive. */
+function wildcard(pattern: string): (name: string) => boolean {
+  let source = "";
+  for (const char of pattern) {
+    if (char === "*") source += ".*";
+    else if (char === "?") source += ".";
+    else source += char.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
+  }
+  const regex = new RegExp(`^${source}$`, "su");
+  return (name) => regex.test(name);
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export default defineVault((context: VaultContext): VaultExtension => {
+  const { parameters, runtime, vaultName: vault } = context;
+  for (const key of Object.keys(parameters)) {
+    if (key in SECRET_PARAMETERS) {
+      throw invalid(`parameter ${key} is not allowed: secrets never go in parameters; use ${SECRET_PARAMETERS[key]}`, vault);
+    }
+    if (!PARAMETERS.includes(key)) throw invalid(`unknown parameter ${key} (known: ${PARAMETERS.join(", ")})`, vault);
+  }
+  const address = (stringParameter(parameters, "address", vault) ?? runtime.env("VAULT_ADDR") ?? runtime.env("BAO_ADDR"))
+    ?.replace(/\/+$/, "");
+  if (!address) throw invalid("hashicorp-vault needs the address parameter (or VAULT_ADDR / BAO_ADDR)", vault);
+  if (!/^https?:\/\/[^/]+$/.test(address)) throw invalid(`address must be http(s)://host[:port], not ${address}`, vault);
+  const mountName = (stringParameter(parameters, "mount", vault) ?? "secret").replace(/^\/+|\/+$/g, "");
+  const mount = encodePath(mountName);
+  if (mount === undefined) throw invalid(`invalid mount ${mountName}`, vault);
+  const prefixText = (stringParameter(parameters, "pathPrefix", vault) ?? "").replace(/^\/+|\/+$/g, "");
+  if (prefixText !== "" && encodePath(prefixText) === undefined) throw invalid(`invalid pathPrefix ${prefixText}`, vault);
+  const pathPrefix = prefixText === "" ? "" : `${prefixText}/`;
+  const kvVersion = parameters.kvVersion ?? "auto";
+  if (![1, 2, "1", "2", "auto"].includes(kvVersion as string | number)) {
+    throw invalid(`kvVersion must be 1, 2 or "auto", not ${JSON.stringify(kvVersion)}`, vault);
+  }
+  const auth = (stringParameter(parameters, "auth", vault) ?? "token") as AuthMethod;
+  if (!["token", "approle", "userpass"].includes(auth)) {
+    throw invalid(`auth must be token, approle or userpass, not ${auth}`, vault);
+  }
+  const timeout = parameters.timeout ?? 30;
+  if (typeof timeout !== "number" || !(timeout > 0)) throw invalid("timeout must be a positive number of seconds", vault);
+  if (parameters.destroy !== undefined && typeof parameters.destroy !== "boolean") {
+    throw invalid("destroy must be true or false", vault);
+  }
+  const caFile = stringParameter(parameters, "caFile", vault);
+
+  const client = new VaultClient({
+    address,
+    namespace: stringParameter(parameters, "namespace", vault),
+    timeoutMs: timeout * 1000,
+    vault,
+    auth: createAuthenticator(context, {
+      auth,
+      authMount: stringParameter(parameters, "authMount", vault),
+      tokenFile: stringParameter(parameters, "tokenFile", vault),
+      roleIdEnv: stringParameter(parameters, "roleIdEnv", vault) ?? "VAULT_ROLE_ID",
+      roleIdFile: stringParameter(parameters, "roleIdFile", vault),
+      secretIdEnv: stringParameter(parameters, "secretIdEnv", vault) ?? "VAULT_SECRET_ID",
+      secretIdFile: stringParameter(parameters, "secretIdFile", vault),
+      username: stringParameter(parameters, "username", vault),
+      passwordEnv: stringParameter(parameters, "passwordEnv", vault),
+    }),
+    extraInit: async () => (caFile === undefined ? {} : await tlsInit(runtime, caFile, vault)),
+  });
+
+  async function detectVersion(): Promise<1 | 2> {
+    if (kvVersion !== "auto") return Number(kvVersion) as 1 | 2;
+    const path = `sys/internal/ui/mounts/${mount}`;
+    let reply;
+    try {
+      reply = await client.call("GET", path);
+    } catch (error) {
+      if (!(error instanceof SecretManagementError) || error.code !== "PERMISSION_DENIED") throw error;
+      throw new SecretManagementError(
+        "PERMISSION_DENIED",
+        `cannot read the KV version of mount "${mountName}" (${error.message}); set the kvVersion parameter to 1 or 2`,
+        { vault, cause: error },
+      );
+    }
+    const data = reply.body.data;
+    if (reply.status === 404 || !data || (data.type !== "kv" && data.type !== "generic")) {
+      throw new SecretManagementError("INVALID_ARGUMENT", `"${mountName}" is not a KV secrets engine mount at ${address}`, {
+        vault,
+      });
+    }
+    const options = data.options as { version?: JsonValue } | null | undefined;
+    return options?.version === "2" ? 2 : 1;
+  }
+
+  let engine: Promise<KvEngine> | undefined;
+  function kv(): Promise<KvEngine> {
+    engine ??= detectVersion().then((version) => {
+      if (version === 1) return kvV1(client, mount!, vault);
+      return parameters.destroy === true ? kvV2Destroying(client, mount!, vault) : kvV2(client, mount!, vault);
+    }).catch((error) => {
+      engine = undefined;
+      throw error;
+    });
+    return engine;
+  }
+
+  /** The encoded path of a secret name under the prefix; INVALID_ARGUMENT for names Vault cannot hold. */
+  function pathOf(name: string): string {
+    const path = encodePath(pathPrefix + name);
+    if (path === undefined) {
+      throw invalid(`secret name "${name}" cannot be a Vault path: no leading, trailing or double "/", no "." or ".." parts`, vault);
+    }
+    return path;
+  }
+
+  const notFound = (name: string) =>
+    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}" at ${mountName}/${pathPrefix}${name}`, { vault });
+
+  /** Names under the prefix whose path can match `filter`, walking only folders that can hold one. */
+  async function listNames(filter: string, store: KvEngine): Promise<string[]> {
+    const matches = wildcard(filter);
+    const literal = /^[^*?]*/.exec(filter)![0];
+    const mayHold = (folder: string) => literal.startsWith(folder) || folder.startsWith(literal);
+    const names: string[] = [];
+    let level = [""];
+    while (level.length > 0) {
+      const listed = await mapLimited(level, CONCURRENCY, async (folder) => {
+        const encoded = folder === "" ? (pathPrefix === "" ? "" : `${encodePath(prefixText)}/`) : `${pathOf(folder.slice(0, -1))}/`;
+        return (await store.list(encoded)).map((key) => folder + key);
+      });
+      level = [];
+      for (const key of listed.flat()) {
+        if (key.endsWith("/")) {
+          if (mayHold(key)) level.push(key);
+        } else if (matches(key)) {
+          names.push(key);
+        }
+      }
+    }
+    return names;
+  }
+
+  async function info(name: string, store: KvEngine): Promise<VaultSecretInfo | undefined> {
+    const described = await store.describe(pathOf(name));
+    if (!described) return undefined;
+    const type = described.type ?? inferType((await store.read(pathOf(name)))?.data ?? {});
+    return { name, type, metadata: metadataFromTags(described.tags, RESERVED_KEYS) };
+  }
+
+  return {
+    capabilities: { metadata: true, types: SECRET_TYPES },
+
+    async getSecret(name) {
+      const path = encodePath(pathPrefix + name);
+      if (path === undefined) return undefined;
+      const stored = await (await kv()).read(path);
+      return stored && valueFromData(stored.data, stored.type);
+    },
+
+    async setSecret(name, value, metadata, options) {
+      const type = secretTypeOf(value);
+      const data = valueToData(type, value);
+      const tags = metadata === undefined ? undefined : tagsFor(metadata);
+      await (await kv()).write(pathOf(name), data, type, tags, options?.noClobber === true);
+    },
+
+    async removeSecret(name) {
+      const path = encodePath(pathPrefix + name);
+      if (path === undefined || !(await (await kv()).remove(path))) throw notFound(name);
+    },
+
+    async getSecretInfo(filter) {
+      const store = await kv();
+      const literal = !filter.includes("*") && !filter.includes("?");
+      if (literal) {
+        if (encodePath(pathPrefix + filter) === undefined) return [];
+        const found = await info(filter, store);
+        return found ? [found] : [];
+      }
+      const names = await listNames(filter, store);
+      const infos = await mapLimited(names, CONCURRENCY, (name) => info(name, store));
+      return infos.filter((item): item is VaultSecretInfo => item !== undefined);
+    },
+
+    async setSecretInfo(name, metadata) {
+      const path = encodePath(pathPrefix + name);
+      if (path === undefined || !(await (await kv()).setTags(path, tagsFor(metadata)))) throw notFound(name);
+    },
+
+    async test() {
+      await client.token();
+      await kv();
+      return true;
+    },
+  };
+});
