@@ -12,6 +12,7 @@ import { canonicalRequest, signingKey, signRequest } from "../extensions/aws-sec
 import { parseCredentialsFile } from "../extensions/aws-secrets-manager/credentials.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
+import { runConsoleExamples } from "./helpers/console-examples.ts";
 import { freePort, type Moto, startMoto } from "./helpers/moto.ts";
 
 const EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -301,4 +302,16 @@ describe("aws-secrets-manager against moto", () => {
       if (savedRegion[1] !== undefined) process.env.AWS_DEFAULT_REGION = savedRegion[1];
     }
   });
+});
+
+describe("docs/readme/aws-secrets-manager.md", () => {
+  it("every console example prints what the page says, against moto", async () => {
+    await motoReady;
+    const { expected, actual } = runConsoleExamples("docs/readme/aws-secrets-manager.md", {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      ...envFor(moto),
+    });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(actual).toEqual(expected);
+  }, 120_000);
 });
