@@ -2,7 +2,7 @@
  * hashicorp-vault against a real OpenBao dev server started here: the conformance suite on KV v2
  * (token auth) and KV v1 (AppRole), userpass, check-and-set between concurrent writers, a read-only
  * policy, token renewal and re-login, interop with the `bao` CLI both ways, and an outage of a
- * file-backed server (the failed write is reported, earlier writes survive the restart).
+ * server with on-disk storage (the failed write is reported, earlier writes survive the restart).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement, type VaultParameters } from "../mod.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
-import { freePort, type OpenBao, startFileBackedOpenBao, startOpenBao } from "./helpers/openbao.ts";
+import { freePort, type OpenBao, startDiskBackedOpenBao, startOpenBao } from "./helpers/openbao.ts";
 
 const run = promisify(execFile);
 
@@ -363,7 +363,7 @@ describe("hashicorp-vault auth and errors", () => {
 
 describe("hashicorp-vault when the server stops mid-run", () => {
   it("reports the failed write as VAULT_UNAVAILABLE, and the earlier writes survive a restart", async () => {
-    const server = await startFileBackedOpenBao();
+    const server = await startDiskBackedOpenBao();
     const saved = process.env.VAULT_TOKEN;
     process.env.VAULT_TOKEN = server.rootToken;
     try {

