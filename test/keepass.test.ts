@@ -16,6 +16,7 @@ import { SecretManagement } from "../mod.ts";
 import { loadKdbxweb } from "../extensions/keepass/database.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
+import { runSourceScenario } from "./helpers/source-scenario.ts";
 
 const PASSWORD = "correct horse ✓ battery";
 const V1_KEY_FILE = fileURLToPath(new URL("./fixtures/keepass/v1.keyx", import.meta.url));
@@ -313,4 +314,36 @@ describe("keepass: a new file", () => {
     const [info] = await sm.getSecretInfo("first", { vault: "kp" });
     expect(info!.metadata).toEqual({ since: new Date("2030-01-02T03:04:05.000Z"), on: true });
   });
+});
+
+describe("keepass: two writers", () => {
+  it("loses no update when two vault instances write the same file at once", async () => {
+    const path = join(tempHome("keepass-two"), "two.kdbx");
+    await createKdbx4(path, "Argon2id");
+    const [a, b] = [await openVault({ path }), await openVault({ path })];
+    await Promise.all([
+      (async () => { for (let i = 0; i < 5; i++) await a.setSecret(`a${i}`, `A${i}`, { vault: "kp" }); })(),
+      (async () => { for (let i = 0; i < 5; i++) await b.setSecret(`b${i}`, `B${i}`, { vault: "kp" }); })(),
+    ]);
+    const names = (await a.getSecretInfo("*", { vault: "kp" })).map((info) => info.name).sort();
+    expect(names).toEqual(["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"]);
+    expect(kxcShow(path, "b4", "Password")).toBe("B4");
+  });
+});
+
+describe("keepass on Deno and Bun (kdbxweb and hash-wasm from node_modules)", () => {
+  for (const runtime of ["deno", "bun"] as const) {
+    it(`writes a file on ${runtime} that keepassxc-cli reads`, async () => {
+      const path = join(tempHome(`keepass-${runtime}`), "rt.kdbx");
+      await createKdbx4(path, "Argon2d");
+      const result = runSourceScenario(runtime, `
+        await sm.registerVault("kp", "keepass", { parameters: { path: ${JSON.stringify(path)}, passwordEnv: "KP_PW" } });
+        await sm.setSecret("from-${runtime}", { username: "${runtime}", password: "pw ✓" }, { vault: "kp" });
+        console.log(JSON.stringify(await sm.getSecret("FROM-${runtime}", { vault: "kp" })));
+      `, { KP_PW: PASSWORD });
+      expect(result.stderr).toBe("");
+      expect(JSON.parse(result.stdout)).toEqual({ username: runtime, password: "pw ✓" });
+      expect(kxcShow(path, `from-${runtime}`, "UserName")).toBe(runtime);
+    });
+  }
 });

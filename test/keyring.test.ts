@@ -3,14 +3,13 @@
  * (test/helpers/keyring-session.ts), cross-checked with `secret-tool`, on Node, Deno and Bun.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type KeyringSession, startKeyringSession } from "./helpers/keyring-session.ts";
-import { BIN, ROOT } from "./helpers/runtimes.ts";
+import { runSourceScenario } from "./helpers/source-scenario.ts";
 
 let session: KeyringSession;
 const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -133,7 +132,7 @@ describe("os-keyring: without a session bus", () => {
   // The addon keeps its bus connection for the life of the process, so this one runs in a fresh process.
   it("is VAULT_UNAVAILABLE when the bus address leads nowhere", () => {
     const dead = `unix:path=${join(tempHome("keyring-dead"), "no-bus")}`;
-    const result = runScenario("bun", `
+    const result = runSourceScenario("bun", `
       await sm.registerVault("kr", "os-keyring", { parameters: { service: "sm-deadbus" } });
       const error = await sm.getSecret("x", { vault: "kr" }).catch((e) => e);
       console.log(JSON.stringify({ code: error.code, message: error.message }));
@@ -144,26 +143,10 @@ describe("os-keyring: without a session bus", () => {
   });
 });
 
-/** Runs `body` after `const sm = await SecretManagement.open(...)` on Deno or Bun, from the sources. */
-function runScenario(runtime: "deno" | "bun", body: string, env: Record<string, string>) {
-  const dir = tempHome(`keyring-${runtime}`);
-  const script = join(dir, "scenario.ts");
-  writeFileSync(script, `
-    import { SecretManagement } from ${JSON.stringify(join(ROOT, "mod.ts"))};
-    const sm = await SecretManagement.open({ home: ${JSON.stringify(dir)} });
-    ${body}
-  `);
-  // Deno finds the project's config (and so node_modules) only from a script inside it; point it there.
-  const [command, args] = runtime === "deno"
-    ? [join(BIN, "deno"), ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), script]]
-    : [join(BIN, "bun"), [script]];
-  return spawnSync(command, args, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
-}
-
 describe("os-keyring on Deno and Bun (the same native addon from node_modules)", () => {
   for (const runtime of ["deno", "bun"] as const) {
     it(`sets and gets through the Secret Service on ${runtime}`, () => {
-      const result = runScenario(runtime, `
+      const result = runSourceScenario(runtime, `
         await sm.registerVault("kr", "os-keyring", { parameters: { service: "sm-${runtime}-${process.pid}" } });
         await sm.setSecret("Runtime", { username: "${runtime}", password: "pw ✓" }, { vault: "kr", metadata: { n: 1 } });
         const value = await sm.getSecret("runtime", { vault: "kr" });

@@ -83,8 +83,8 @@ export class KdbxFile {
     this.#stamp = undefined;
   }
 
-  /** The database as it is on disk now; undefined when the file does not exist. */
-  async current(secrets: Secrets): Promise<Kdbxweb.Kdbx | undefined> {
+  /** The database as it is on disk now; undefined when the file does not exist. `secrets` is asked only to (re)load. */
+  async current(secrets: () => Promise<Secrets>): Promise<Kdbxweb.Kdbx | undefined> {
     const info = this.fs.stat(this.path);
     if (!info) {
       this.forget();
@@ -104,7 +104,7 @@ export class KdbxFile {
       this.#stamp = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256 };
       return this.#db;
     }
-    this.#db = await this.#load(bytes, secrets);
+    this.#db = await this.#load(bytes, await secrets());
     this.#stamp = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256 };
     return this.#db;
   }

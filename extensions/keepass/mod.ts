@@ -94,7 +94,11 @@ export default defineVault((context): VaultExtension => {
     if (password === undefined && parameters.passwordEnv !== undefined) {
       password = context.runtime.env(parameters.passwordEnv);
     }
-    password ??= await context.prompt(`Password for KeePass database ${parameters.path}: `);
+    if (password === undefined) {
+      // Asked once per process; forgotten again if the file refuses it.
+      password = await context.prompt(`Password for KeePass database ${parameters.path}: `);
+      unlocked = password;
+    }
     return { password, keyFile: readKeyFile() };
   };
 
@@ -102,7 +106,7 @@ export default defineVault((context): VaultExtension => {
   const current = async (): Promise<Kdbxweb.Kdbx | undefined> => {
     if (!file.exists()) return undefined;
     try {
-      return await file.current(await secrets());
+      return await file.current(secrets);
     } catch (error) {
       if ((error as SecretManagementError).code === "WRONG_PASSWORD") unlocked = undefined;
       throw error;
