@@ -103,21 +103,41 @@ export async function prepareStores(context: Context, sm: SecretManagement, only
       continue;
     }
     if (!store.exists() || !store.isLocked() || store.config.authentication === "none") continue;
-    const { fetchKey } = await import("./agent.ts");
-    const held = await fetchKey(context.runtime, sm.home, store.storeId);
-    if (held) {
-      try {
-        store.unlockWithDataKey(held.key, { timeout: held.remaining });
-      } finally {
-        held.key.fill(0);
-      }
-    } else if (context.has("password-stdin")) {
+    if (await unlockFromAgent(context, sm, store)) continue;
+    if (context.has("password-stdin")) {
       await store.unlock(await context.password(""));
     } else if (!context.runtime.env("SECRETSTORE_PASSWORD") && context.runtime.stdinIsTerminal()) {
       context.onFinish(async () => {
         if (!store.isLocked()) await shareWithAgent(context, sm, store);
       });
     }
+  }
+}
+
+/**
+ * Unlocks a store with the key the agent holds; false when it holds none. An agent that does not
+ * answer or holds a key that no longer fits is passed over with a warning; a socket directory that
+ * is not safe to use is an error.
+ */
+async function unlockFromAgent(context: Context, sm: SecretManagement, store: Store): Promise<boolean> {
+  const { fetchKey } = await import("./agent.ts");
+  let held;
+  try {
+    held = await fetchKey(context.runtime, sm.home, store.storeId);
+  } catch (error) {
+    if ((error as SecretManagementError).code === "PERMISSION_DENIED") throw error;
+    context.warn((error as Error).message);
+    return false;
+  }
+  if (held === undefined) return false;
+  try {
+    store.unlockWithDataKey(held.key, { timeout: held.remaining });
+    return true;
+  } catch {
+    context.warn("the unlock agent holds a key that does not open this store; ignoring it");
+    return false;
+  } finally {
+    held.key.fill(0);
   }
 }
 

@@ -3,6 +3,8 @@
  * retry), --password-stdin and SECRETSTORE_PASSWORD, wrong passwords (exit 4, nothing written), store
  * config/unlock/lock/password/reset, and the unlock agent serving every runtime.
  */
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { secret, secretInPty } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
@@ -68,6 +70,21 @@ describe("a password typed where the store asks for it", () => {
     expect(get.output.split(VALUE).length).toBe(2); // printed once, the password never
     expect(get.output).not.toContain(PASSWORD);
     expect(secret("deno", home, ["get", "db"])).toMatchObject({ status: 0, stdout: VALUE });
+  });
+});
+
+describe("the unlock agent from the CLI", () => {
+  it("store unlock starts it; a loosened socket directory makes every command refuse it", () => {
+    const home = lockAfter(tempHome("store-agent-dir"));
+    secret("bun", home, ["set", "db", VALUE], { env: { SECRETSTORE_PASSWORD: PASSWORD } });
+    expect(secret("deno", home, ["store", "unlock", "--password-stdin"], { input: `${PASSWORD}\n` }).status).toBe(0);
+    expect(secret("node", home, ["get", "db"]).stdout).toBe(VALUE);
+    chmodSync(join(home, "agent"), 0o755);
+    const refused = secret("bun", home, ["get", "db"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("open to other users");
+    chmodSync(join(home, "agent"), 0o700);
+    expect(secret("bun", home, ["get", "db"]).stdout).toBe(VALUE);
   });
 });
 
