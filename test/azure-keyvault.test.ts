@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import { CONTENT_TYPES } from "../extensions/azure-keyvault/mod.ts";
 import { BYTES_ALL, testVaultContract } from "./helpers/contract.ts";
+import { runConsoleExamples } from "./helpers/console-examples.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 
@@ -246,4 +247,15 @@ describe("azure-keyvault against the fixture", () => {
       expect(request.path).not.toContain("value");
     }
   });
+});
+
+describe("docs/readme/azure-keyvault.md", () => {
+  it("every console example prints what the page says, against the fixture", async () => {
+    const { expected, actual } = await runConsoleExamples("docs/readme/azure-keyvault.md", {
+      KEYVAULT_URL: fixture.url,
+      AZURE_CLIENT_SECRET: CLIENT_SECRET,
+    });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(actual).toEqual(expected);
+  }, 120_000);
 });

@@ -2,8 +2,9 @@
  * Runs the ```console blocks of a docs page in one bash session with `secret` (Bun) on PATH: each
  * `$ command` line is followed by its exact output (stdout and stderr together) and optionally
  * `# exit N`. Returns what the page says and what happened, for `expect(actual).toEqual(expected)`.
+ * The session runs asynchronously, so a fixture server in the test's own process keeps answering.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { homeEnv, secretCommand } from "./cli.ts";
@@ -27,10 +28,10 @@ export function parseConsoleExamples(markdown: string): ConsoleExample[] {
   return examples;
 }
 
-export function runConsoleExamples(
+export async function runConsoleExamples(
   page: string,
   env: Record<string, string> = {},
-): { expected: ConsoleExample[]; actual: ConsoleExample[] } {
+): Promise<{ expected: ConsoleExample[]; actual: ConsoleExample[] }> {
   const expected = parseConsoleExamples(readFileSync(page, "utf8"));
   const home = tempHome("console");
   const bin = join(home, "bin");
@@ -40,13 +41,15 @@ export function runConsoleExamples(
   const marker = "@@example@@";
   const script = expected.map((example, i) => `echo "${marker} ${i}"\n${example.command} 2>&1\necho "${marker} exit $?"`)
     .join("\n");
-  const result = spawnSync("bash", ["-c", script], {
+  const child = spawn("bash", ["-c", script], {
     cwd: home,
     env: homeEnv(join(home, "sm"), { ...env, PATH: `${bin}:${env.PATH ?? process.env.PATH}` }),
-    encoding: "utf8",
-    timeout: 120_000,
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  const sections = result.stdout.split(`${marker} `).slice(1);
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  await new Promise((resolve) => child.once("close", resolve));
+  const sections = stdout.split(`${marker} `).slice(1);
   const actual: ConsoleExample[] = [];
   for (let i = 0; i < sections.length; i += 2) {
     const head = sections[i]!;
