@@ -17,6 +17,7 @@ import { loadKdbxweb } from "../extensions/keepass/database.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { runSourceScenario } from "./helpers/source-scenario.ts";
+import { runConsoleExamples } from "./helpers/console-examples.ts";
 
 const PASSWORD = "correct horse ✓ battery";
 const V1_KEY_FILE = fileURLToPath(new URL("./fixtures/keepass/v1.keyx", import.meta.url));
@@ -346,4 +347,13 @@ describe("keepass on Deno and Bun (kdbxweb and hash-wasm from node_modules)", ()
       expect(kxcShow(path, `from-${runtime}`, "UserName")).toBe(runtime);
     });
   }
+});
+
+describe("docs/readme/keepass.md", () => {
+  it("every console example prints what the page says, with keepassxc-cli", async () => {
+    const { expected, actual } = await runConsoleExamples("docs/readme/keepass.md");
+    const here = actual.map((example) => ({ ...example, output: example.output.replace(/\/[^\s]*\/(?=team\.kdbx)/g, "/PWD/") }));
+    expect(expected.length).toBeGreaterThan(8);
+    expect(here).toEqual(expected);
+  }, 120_000);
 });
