@@ -319,7 +319,7 @@ describe("hashicorp-vault auth and errors", () => {
   it("refuses bad parameters at registration with INVALID_ARGUMENT, and secrets in parameters", async () => {
     const sm = await SecretManagement.open({ home: tempHome("vault-bad") });
     const address = "http://127.0.0.1:1";
-    for (const parameters of [
+    const cases: VaultParameters[] = [
       { address, token: "s.x" },
       { address, password: "x" },
       { address, adress: "typo" },
@@ -329,7 +329,8 @@ describe("hashicorp-vault auth and errors", () => {
       { address: "127.0.0.1:8200" },
       { address, mount: "a//b" },
       { address, auth: "userpass" },
-    ]) {
+    ];
+    for (const parameters of cases) {
       await expect(sm.registerVault("bad", "hashicorp-vault", { parameters })).rejects.toMatchObject({
         code: "INVALID_ARGUMENT",
       });

@@ -6,12 +6,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface OpenBao {
   address: string;
+  /** The CA that signed the server's certificate, for a server started with `tls`. */
+  caFile?: string;
   rootToken: string;
   /** A raw API call; throws on a non-2xx answer. */
   api(method: string, path: string, body?: unknown, token?: string): Promise<any>;
@@ -62,12 +64,17 @@ function launch(args: string[]): { child: ChildProcess; output: () => string; fa
   return { child, output: () => output, failed };
 }
 
-/** Waits until the server answers its health endpoint (any status: sealed servers answer too). */
+/** Waits until the server accepts connections (a TLS server's certificate is not trusted here). */
 async function waitForServer(address: string, failed: Promise<never>): Promise<void> {
+  const { hostname, port } = new URL(address);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const up = await Promise.race([
-      fetch(`${address}/v1/sys/health`).then((response) => (response.body?.cancel(), true), () => false),
+      new Promise<boolean>((resolve) => {
+        const socket = connect(Number(port), hostname);
+        socket.once("connect", () => (socket.destroy(), resolve(true)));
+        socket.once("error", () => resolve(false));
+      }),
       failed,
     ]);
     if (up) return;
@@ -83,18 +90,30 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export async function startOpenBao(): Promise<OpenBao> {
+/** A dev server; with `tls`, on https with a certificate from a CA of its own (`caFile`). */
+export async function startOpenBao(options: { tls?: boolean } = {}): Promise<OpenBao> {
   const port = await freePort();
   const rootToken = `root-${randomBytes(12).toString("hex")}`;
-  const address = `http://127.0.0.1:${port}`;
+  const address = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const certDir = options.tls ? mkdtempSync(join(tmpdir(), "sm-openbao-tls-")) : undefined;
   const { child, failed } = launch([
     "server",
     "-dev",
     `-dev-root-token-id=${rootToken}`,
     `-dev-listen-address=127.0.0.1:${port}`,
+    ...(certDir ? ["-dev-tls", `-dev-tls-cert-dir=${certDir}`] : []),
   ]);
   await waitForServer(address, failed);
-  return { address, rootToken, api: apiFor(address, () => rootToken), stop: () => stopChild(child) };
+  return {
+    address,
+    rootToken,
+    ...(certDir ? { caFile: join(certDir, "vault-ca.pem") } : {}),
+    api: apiFor(address, () => rootToken),
+    async stop() {
+      await stopChild(child);
+      if (certDir) rmSync(certDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startDiskBackedOpenBao(): Promise<DiskBackedOpenBao> {
