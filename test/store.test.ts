@@ -412,6 +412,12 @@ describe("tampering and torn writes", () => {
     const store = await openStore(copy);
     store.unlockWithDataKey(dataKey);
     expect(await code(store.get("second"))).toBe("STORE_CORRUPT");
+    // A put turned into a delete (checksum fixed up) would hide a secret: deletes are authenticated at load.
+    const hidden = bytes.slice();
+    hidden[b + 4] = 2;
+    writeU32(hidden, b + 56, crc32(hidden, b, b + 56));
+    const forged = await openStore(tamperedCopy(directory, FILE_NAMES.log, () => hidden));
+    expect(await code(() => forged.unlockWithDataKey(dataKey))).toBe("STORE_CORRUPT");
   });
 
   it("an unreadable store file is PERMISSION_DENIED, checked as an unprivileged user", () => {

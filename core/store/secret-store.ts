@@ -678,6 +678,8 @@ export class SecretStore {
         this.#index.set(key, { offset: base + offset, frame: bytes.subarray(offset, end) });
         log.liveBytes += end - offset;
       } else {
+        // A delete hides a secret, so it is authenticated now rather than trusted on its clear header.
+        this.#openEntry({ offset: base + offset, frame: bytes.subarray(offset, end) }, log);
         this.#index.delete(key);
       }
       log.nextSequence++;
@@ -697,12 +699,9 @@ export class SecretStore {
     return key;
   }
 
-  #position(offset: number) {
-    return { storeId: this.#log!.storeId, generation: this.#log!.generation, offset };
-  }
-
-  #openEntry(entry: Entry): Uint8Array {
-    const payload = openFrame(this.#keys!.recordKey, this.#position(entry.offset), entry.frame, this.#cipher);
+  #openEntry(entry: Entry, log: LogState = this.#log!): Uint8Array {
+    const position = { storeId: log.storeId, generation: log.generation, offset: entry.offset };
+    const payload = openFrame(this.#keys!.recordKey, position, entry.frame, this.#cipher);
     if (payload === undefined) throw corrupt(`the record at byte ${entry.offset} fails authentication`);
     return payload;
   }
@@ -723,7 +722,7 @@ export class SecretStore {
     const offset = log.validEnd;
     const frame = sealFrame(
       this.#keys!.recordKey,
-      this.#position(offset),
+      { storeId: log.storeId, generation: log.generation, offset },
       { kind, sequence: log.nextSequence, nameHash, nonce: randomBytes(NONCE_LENGTH) },
       payload,
       this.#cipher,
