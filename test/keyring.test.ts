@@ -10,6 +10,7 @@ import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type KeyringSession, startKeyringSession } from "./helpers/keyring-session.ts";
 import { runSourceScenario } from "./helpers/source-scenario.ts";
+import { runConsoleExamples } from "./helpers/console-examples.ts";
 
 let session: KeyringSession;
 const savedBus = process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -161,4 +162,14 @@ describe("os-keyring on Deno and Bun (the same native addon from node_modules)",
       expect(secretTool(["lookup", "service", `sm-${runtime}-${process.pid}`, "username", "runtime"])).toContain(runtime);
     });
   }
+});
+
+describe("docs/readme/os-keyring.md", () => {
+  it("every console example prints what the page says, against gnome-keyring", async () => {
+    const { expected, actual } = await runConsoleExamples("docs/readme/os-keyring.md", {
+      DBUS_SESSION_BUS_ADDRESS: session.busAddress,
+    });
+    expect(expected.length).toBeGreaterThan(8);
+    expect(actual).toEqual(expected);
+  }, 120_000);
 });
