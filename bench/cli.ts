@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { VERSION } from "../cli/version.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -36,16 +37,26 @@ function run(command: string, args: string[], input = "", extraEnv: Record<strin
   return result.stdout;
 }
 
-function time(command: string, args: string[], expected: string): number[] {
-  const samples: number[] = [];
+interface Case {
+  label: string;
+  command: string[];
+  expected: string;
+  samples: number[];
+}
+
+/** Round-robin over the cases, so that load from elsewhere on the machine hits them all alike. */
+function measure(cases: Case[]): void {
   for (let i = 0; i < WARMUP + RUNS; i++) {
-    const start = performance.now();
-    const output = run(command, args);
-    const elapsed = performance.now() - start;
-    if (output.trim() !== expected) throw new Error(`${command} printed ${JSON.stringify(output.slice(0, 40))}`);
-    if (i >= WARMUP) samples.push(elapsed);
+    for (const entry of cases) {
+      const [command, ...args] = entry.command;
+      const start = performance.now();
+      const output = run(command!, args);
+      const elapsed = performance.now() - start;
+      if (output.trim() !== entry.expected) throw new Error(`${entry.label} printed ${JSON.stringify(output.slice(0, 40))}`);
+      if (i >= WARMUP) entry.samples.push(elapsed);
+    }
   }
-  return samples.sort((a, b) => a - b);
+  for (const entry of cases) entry.samples.sort((a, b) => a - b);
 }
 
 const cleanup: string[] = [];
@@ -75,20 +86,19 @@ try {
   run(bun!, [...bunArgs, "set", "db", "--stdin"], VALUE, { SECRETSTORE_PASSWORD: PASSWORD });
   run(bun!, [...bunArgs, "store", "unlock", "--password-stdin"], `${PASSWORD}\n`);
 
-  const rows: [string, number[]][] = [];
-  rows.push(["pass show (baseline)", time("pass", ["show", "bench/db"], VALUE)]);
+  const cases: Case[] = [{ label: "pass show (baseline)", command: ["pass", "show", "bench/db"], expected: VALUE, samples: [] }];
   for (const name of ["bun", "deno", "node"]) {
-    const [command, ...args] = secretOn[name]!;
-    rows.push([`secret get, ${name}`, time(command!, [...args, "get", "db"], VALUE)]);
+    cases.push({ label: `secret get, ${name}`, command: [...secretOn[name]!, "get", "db"], expected: VALUE, samples: [] });
   }
   for (const name of ["bun", "deno", "node"]) {
-    const [command, ...args] = secretOn[name]!;
-    rows.push([`secret --version, ${name}`, time(command!, [...args, "--version"], run(command!, [...args, "--version"]).trim())]);
+    const command = [...secretOn[name]!, "--version"];
+    cases.push({ label: `secret --version, ${name}`, command, expected: `secret ${VERSION}`, samples: [] });
   }
-  const baseline = median(rows[0]![1]);
-  console.log(`secret CLI latency, ${RUNS} runs each after ${WARMUP} warm-up runs (ms, wall clock)\n`);
+  measure(cases);
+  const baseline = median(cases[0]!.samples);
+  console.log(`secret CLI latency, ${RUNS} rounds after ${WARMUP} warm-up rounds (ms, wall clock)\n`);
   console.log(`${"command".padEnd(28)}${"median".padStart(8)}${"p90".padStart(8)}${"vs pass".padStart(9)}`);
-  for (const [label, samples] of rows) {
+  for (const { label, samples } of cases) {
     console.log(
       `${label.padEnd(28)}${median(samples).toFixed(1).padStart(8)}${p90(samples).toFixed(1).padStart(8)}${
         (median(samples) / baseline).toFixed(2).padStart(8)
@@ -96,8 +106,9 @@ try {
     );
   }
   console.log("\ntargets for secret get: bun <= 1.0x, deno <= 1.5x, node <= 2.5x of pass show");
-  run(bun!, [...bunArgs, "store", "lock"]);
 } finally {
+  // Stop the agent this run started (a no-op when none did).
+  spawnSync(join(BIN, "bun"), [join(ROOT, "cli/main.ts"), "store", "lock"], { env });
   spawnSync("gpgconf", ["--kill", "gpg-agent"], { env });
   for (const dir of [work, ...cleanup]) rmSync(dir, { recursive: true, force: true });
 }
