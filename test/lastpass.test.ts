@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import { parseLongListing, repairLpassJson } from "../extensions/lastpass/mod.ts";
 import { testVaultContract, UNICODE } from "./helpers/contract.ts";
+import { runConsoleExamples } from "./helpers/console-examples.ts";
 import { tempHome } from "./helpers/home.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sm-lpass-"));
@@ -209,4 +210,17 @@ describe("lpass output parsing", () => {
       { fullname: "odd [id: 9] name", id: "4", username: "u" },
     ]);
   });
+});
+
+describe("docs/readme/lastpass.md", () => {
+  it("every console example prints what the page says, against the fake lpass", async () => {
+    const docsDir = mkdtempSync(join(tmpdir(), "sm-lpass-docs-"));
+    const { expected, actual } = await runConsoleExamples("docs/readme/lastpass.md", {
+      ...FAKE_ENV,
+      FAKE_LPASS_STATE: join(docsDir, "state.json"),
+      FAKE_LPASS_LOG: join(docsDir, "calls.log"),
+    });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(actual).toEqual(expected);
+  }, 120_000);
 });
