@@ -302,6 +302,35 @@ describe("hashicorp-vault auth and errors", () => {
     }
   });
 
+  it("asks for the userpass password on a terminal, and says PASSWORD_REQUIRED where there is none", async () => {
+    const sm = await open({ auth: "userpass", username: "alice" });
+    await expect(sm.getSecret("x", { vault: "v" })).rejects.toMatchObject({ code: "PASSWORD_REQUIRED" });
+  });
+
+  it("sends the namespace (X-Vault-Namespace) so secrets land in that namespace's mount", async () => {
+    await bao.api("POST", "sys/namespaces/team", {});
+    const inTeam = (method: string, path: string, body?: unknown) =>
+      fetch(`${bao.address}/v1/${path}`, {
+        method,
+        headers: { "x-vault-token": bao.rootToken, "x-vault-namespace": "team" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    expect((await inTeam("POST", "sys/mounts/secret", { type: "kv", options: { version: "2" } })).ok).toBe(true);
+    const saved = process.env.VAULT_TOKEN;
+    process.env.VAULT_TOKEN = bao.rootToken;
+    const name = unique("ns");
+    try {
+      const sm = await open({ namespace: "team" });
+      await sm.setSecret(name, "in team", { vault: "v" });
+    } finally {
+      if (saved === undefined) delete process.env.VAULT_TOKEN;
+      else process.env.VAULT_TOKEN = saved;
+    }
+    const stored = await (await inTeam("GET", `secret/data/${name}`)).json();
+    expect(stored.data.data).toEqual({ value: "in team" });
+    await expect(bao.api("GET", `secret/data/${name}`)).rejects.toThrow(/HTTP 404/);
+  });
+
   it("reports a write a read-only policy forbids as PERMISSION_DENIED naming the path", async () => {
     const name = unique("readonly");
     await bao.api("POST", `secret/data/${name}`, { data: { value: "kept" } });
