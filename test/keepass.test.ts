@@ -8,8 +8,8 @@
  * KeePassXC rewrite the whole file (header included) with its own KDBX 4 writer.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
@@ -105,9 +105,10 @@ describe("keepass: files written here open in keepassxc-cli", () => {
     await sm.setSecret("conn", { host: "db.internal", admin: { username: "root", password: "r00t" }, cert: BYTES_ALL.slice(0, 16) }, { vault: "kp" });
   });
 
-  it("keeps the file KDBX 4 with mode 0600", () => {
+  it("keeps the file KDBX 4 with mode 0600, and leaves no lock or temp file next to it", () => {
     expect(kdbxVersion(path)).toEqual([4, 0]);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dirname(path))).toEqual(["out.kdbx"]);
   });
 
   it("string → Password with an empty UserName, metadata → Notes, URL and meta.* fields", () => {
@@ -162,8 +163,10 @@ describe("keepass: files written by keepassxc-cli are read here", () => {
     expect(infos.find((info) => info.name === "db")!.metadata).toEqual({ url: "https://db", notes: "primary" });
 
     await sm.setSecret("Servers/new", "from-here", { vault: "kp" });
+    await sm.setSecret("blob3", BYTES_ALL.slice(), { vault: "kp" });
     expect(kdbxVersion(path)).toEqual([3, 1]);
     expect(kxcShow(path, "Servers/new", "Password")).toBe("from-here");
+    expect(kxcAttachment(path, "blob3", "value.bin")).toEqual(BYTES_ALL);
   });
 
   for (const kdf of ["Argon2d", "Argon2id"] as const) {
