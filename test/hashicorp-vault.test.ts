@@ -26,7 +26,6 @@ const USER_PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
 const POLICY_RW = `
 path "secret/*" { capabilities = ["create", "read", "update", "delete", "list", "patch"] }
 path "kv1/*" { capabilities = ["create", "read", "update", "delete", "list"] }
-path "sys/internal/ui/mounts/*" { capabilities = ["read"] }
 `;
 const POLICY_RO = `
 path "secret/data/*" { capabilities = ["read"] }
