@@ -17,4 +17,6 @@ export const builtinVaults: BuiltinVaults = {
 export const edgeVaults: BuiltinVaults = {
   memory: builtinVaults.memory!,
   env: builtinVaults.env!,
+  "aws-secrets-manager": builtinVaults["aws-secrets-manager"]!,
+  "azure-keyvault": builtinVaults["azure-keyvault"]!,
 };

@@ -12,7 +12,7 @@ import { canonicalRequest, signingKey, signRequest } from "../extensions/aws-sec
 import { parseCredentialsFile } from "../extensions/aws-secrets-manager/credentials.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
-import { runConsoleExamples } from "./helpers/console-examples.ts";
+import { roundTripSource, runCloudWorker, runConsoleExamples, runSourceOn } from "./helpers/console-examples.ts";
 import { freePort, type Moto, startMoto } from "./helpers/moto.ts";
 
 const EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -314,4 +314,26 @@ describe("docs/readme/aws-secrets-manager.md", () => {
     expect(expected.length).toBeGreaterThan(5);
     expect(actual).toEqual(expected);
   }, 120_000);
+});
+
+describe("aws-secrets-manager on Deno, Bun and workerd", () => {
+  it("round-trips bytes and metadata against moto in workerd (edge entry)", async () => {
+    await motoReady;
+    const result = await runCloudWorker({
+      MODULE: "aws-secrets-manager",
+      PARAMETERS: JSON.stringify({ region: "us-east-1", endpoint: moto.endpoint }),
+      ...envFor(moto),
+    });
+    expect(result).toEqual({ runtime: "web", same: true, type: "bytes", when: true });
+  }, 60_000);
+
+  for (const runtime of ["deno", "bun"] as const) {
+    it(`round-trips bytes and metadata against moto on ${runtime}`, async () => {
+      await motoReady;
+      const source = roundTripSource(tempHome(`aws-${runtime}`), "aws-secrets-manager", { region: "us-east-1", endpoint: moto.endpoint });
+      const result = await runSourceOn(runtime, source, envFor(moto));
+      expect(result.stderr).toBe("");
+      expect(JSON.parse(result.stdout)).toEqual({ same: true, type: "bytes", when: true });
+    }, 60_000);
+  }
 });

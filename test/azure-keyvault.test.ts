@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import { CONTENT_TYPES } from "../extensions/azure-keyvault/mod.ts";
 import { BYTES_ALL, testVaultContract } from "./helpers/contract.ts";
-import { runConsoleExamples } from "./helpers/console-examples.ts";
+import { roundTripSource, runCloudWorker, runConsoleExamples, runSourceOn } from "./helpers/console-examples.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 
@@ -258,4 +258,24 @@ describe("docs/readme/azure-keyvault.md", () => {
     expect(expected.length).toBeGreaterThan(5);
     expect(actual).toEqual(expected);
   }, 120_000);
+});
+
+describe("azure-keyvault on Deno, Bun and workerd", () => {
+  it("round-trips bytes and metadata against the fixture in workerd (edge entry)", async () => {
+    const result = await runCloudWorker({
+      MODULE: "azure-keyvault",
+      PARAMETERS: JSON.stringify(clientSecretParameters(fixture)),
+      TEST_AZURE_CLIENT_SECRET: CLIENT_SECRET,
+    });
+    expect(result).toEqual({ runtime: "web", same: true, type: "bytes", when: true });
+  }, 60_000);
+
+  for (const runtime of ["deno", "bun"] as const) {
+    it(`round-trips bytes and metadata against the fixture on ${runtime}`, async () => {
+      const source = roundTripSource(tempHome(`azure-${runtime}`), "azure-keyvault", clientSecretParameters(fixture));
+      const result = await runSourceOn(runtime, source, { TEST_AZURE_CLIENT_SECRET: CLIENT_SECRET });
+      expect(result.stderr).toBe("");
+      expect(JSON.parse(result.stdout)).toEqual({ same: true, type: "bytes", when: true });
+    }, 60_000);
+  }
 });

@@ -5,10 +5,13 @@
  * The session runs asynchronously, so a fixture server in the test's own process keeps answering.
  */
 import { spawn } from "node:child_process";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { homeEnv, secretCommand } from "./cli.ts";
 import { tempHome } from "./home.ts";
+import { ROOT, type RuntimeName, runtimeCommand } from "./runtimes.ts";
 
 export interface ConsoleExample {
   command: string;
@@ -59,4 +62,76 @@ export async function runConsoleExamples(
     actual.push({ command: expected[index]!.command, output: output.replace(/\n*$/, "\n").replace(/^\n$/, ""), exit });
   }
   return { expected, actual };
+}
+
+/**
+ * Runs TypeScript `source` (which may import `@root/...` for files of this repository) on Deno or Bun,
+ * without blocking this process, so servers the test started in-process keep answering. Resolves
+ * with the exit code and output.
+ */
+export async function runSourceOn(
+  runtime: Exclude<RuntimeName, "node">,
+  source: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = tempHome(`script-${runtime}`);
+  const script = join(dir, "script.ts");
+  writeFileSync(script, source.replaceAll("@root/", `${ROOT}/`));
+  const [command, args] = runtimeCommand(runtime, script);
+  // Deno finds deno.json (and so node_modules) next to the script; this one lives in a temp dir.
+  if (runtime === "deno") args.splice(args.indexOf(script), 0, "--config", join(ROOT, "deno.json"));
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number>((resolve) => child.once("close", (exit) => resolve(exit ?? 128)));
+  return { code, stdout, stderr };
+}
+
+/** Source for runSourceOn: bytes (all 256 values) and a Date in metadata through one vault and back. */
+export function roundTripSource(home: string, module: string, parameters: Record<string, unknown>): string {
+  return `
+import { SecretManagement } from "@root/mod.ts";
+const sm = await SecretManagement.open({ home: ${JSON.stringify(home)} });
+await sm.registerVault("v", ${JSON.stringify(module)}, { parameters: ${JSON.stringify(parameters)} });
+const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+const name = "rt-" + crypto.randomUUID().slice(0, 8);
+await sm.setSecret(name, bytes, { vault: "v", metadata: { when: new Date(0) } });
+const back = await sm.getSecret(name, { vault: "v" });
+const [info] = await sm.getSecretInfo(name, { vault: "v" });
+await sm.removeSecret(name, { vault: "v" });
+const same = back instanceof Uint8Array && back.length === 256 && back.every((b, i) => b === i);
+console.log(JSON.stringify({ same, type: info.type, when: info.metadata.when instanceof Date }));
+`;
+}
+
+/**
+ * Bundles test/fixtures/azure/cloud-worker.ts for workerd (as a user's bundler would) and runs it in
+ * real workerd through miniflare with `bindings`; resolves with the worker's JSON answer.
+ */
+export async function runCloudWorker(bindings: Record<string, string>): Promise<unknown> {
+  const outfile = join(tempHome("cloud-worker"), "worker.mjs");
+  await build({
+    entryPoints: [join(ROOT, "test/fixtures/azure/cloud-worker.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    outfile,
+    logLevel: "silent",
+    // Native and Node-only packages of other built-in vaults, never loaded on the edge.
+    external: ["@napi-rs/keyring", "kdbxweb"],
+  });
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: readFileSync(outfile, "utf8") }],
+    bindings,
+    compatibilityDate: "2024-09-01",
+  });
+  try {
+    return await (await mf.dispatchFetch("http://localhost/")).json();
+  } finally {
+    await mf.dispose();
+  }
 }
