@@ -40,15 +40,18 @@ async function limited<T>(items: T[], work: (item: T) => Promise<unknown>): Prom
   }));
 }
 
-async function samples(runs: number, work: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < Math.min(20, runs); i++) await work();
-  const times: number[] = [];
+/** Sorted timings of each variant, run in turn so that server warm-up and noise hit them alike. */
+async function compare(runs: number, variants: (() => Promise<unknown>)[]): Promise<number[][]> {
+  for (let i = 0; i < Math.min(20, runs); i++) for (const work of variants) await work();
+  const times: number[][] = variants.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
+    for (const [index, work] of variants.entries()) {
+      const start = performance.now();
+      await work();
+      times[index]!.push(performance.now() - start);
+    }
   }
-  return times.sort((a, b) => a - b);
+  return times.map((list) => list.sort((a, b) => a - b));
 }
 
 const median = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!;
@@ -82,23 +85,35 @@ try {
   if ((await rawList()) !== SECRETS) throw new Error("raw list did not find every secret");
   if ((await extension.getSecretInfo("bench/*")).length !== SECRETS) throw new Error("list did not find every secret");
 
-  const rows: [string, number, number[], number[], number[]][] = [
-    ["get", RUNS, await samples(RUNS, () => raw("GET", "secret/data/one")), await samples(RUNS, () => extension.getSecret("one")),
-      await samples(RUNS, () => sm.getSecret("one", { vault: "bench" }))],
-    ["set", RUNS, await samples(RUNS, () => raw("POST", "secret/data/one", { data: { value: "bench value" } })),
-      await samples(RUNS, () => extension.setSecret("one", "bench value")),
-      await samples(RUNS, () => sm.setSecret("one", "bench value", { vault: "bench" }))],
-    ["info", RUNS, await samples(RUNS, () => raw("GET", "secret/metadata/one")),
-      await samples(RUNS, () => extension.getSecretInfo("one")), await samples(RUNS, () => sm.getSecretInfo("one", { vault: "bench" }))],
-    [`list ${SECRETS}`, LIST_RUNS, await samples(LIST_RUNS, rawList), await samples(LIST_RUNS, () => extension.getSecretInfo("bench/*")),
-      await samples(LIST_RUNS, () => sm.getSecretInfo("bench/*", { vault: "bench" }))],
+  const rows: [string, number, number[][]][] = [
+    ["get", RUNS, await compare(RUNS, [
+      () => raw("GET", "secret/data/one"),
+      () => extension.getSecret("one"),
+      () => sm.getSecret("one", { vault: "bench" }),
+    ])],
+    ["set", RUNS, await compare(RUNS, [
+      () => raw("POST", "secret/data/one", { data: { value: "bench value" } }),
+      () => extension.setSecret("one", "bench value"),
+      () => sm.setSecret("one", "bench value", { vault: "bench" }),
+    ])],
+    ["info", RUNS, await compare(RUNS, [
+      () => raw("GET", "secret/metadata/one"),
+      () => extension.getSecretInfo("one"),
+      () => sm.getSecretInfo("one", { vault: "bench" }),
+    ])],
+    [`list ${SECRETS}`, LIST_RUNS, await compare(LIST_RUNS, [
+      rawList,
+      () => extension.getSecretInfo("bench/*"),
+      () => sm.getSecretInfo("bench/*", { vault: "bench" }),
+    ])],
   ];
 
   const runtime = typeof (globalThis as { Deno?: unknown }).Deno === "object" ? "deno" : "node/bun";
   console.log(`hashicorp-vault vs raw fetch, OpenBao dev server on loopback (${runtime}); filled ${SECRETS} secrets in ${fillMs.toFixed(0)} ms (${CONCURRENCY} writers)`);
   console.log("| operation | runs | raw median ms | ext median ms | api median ms | ext p95 ms | ext / raw | api / raw |");
   console.log("|---|---|---|---|---|---|---|---|");
-  for (const [label, runs, rawTimes, extTimes, apiTimes] of rows) {
+  for (const [label, runs, times] of rows) {
+    const [rawTimes, extTimes, apiTimes] = times as [number[], number[], number[]];
     console.log(
       `| ${label} | ${runs} | ${median(rawTimes).toFixed(2)} | ${median(extTimes).toFixed(2)} | ${median(apiTimes).toFixed(2)} | ` +
         `${p95(extTimes).toFixed(2)} | ${(median(extTimes) / median(rawTimes)).toFixed(2)}x | ` +

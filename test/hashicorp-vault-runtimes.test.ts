@@ -49,7 +49,7 @@ function runOn(runtime: RuntimeName): Promise<{ code: number | null; stdout: str
   const [command, args] = runtimeCommand(runtime, file, [bao.address, bao.caFile!, home]);
   // The script lives outside the repository: Deno finds the npm packages through the repo's config.
   if (runtime === "deno") args.splice(args.indexOf(file), 0, "--config", join(ROOT, "deno.json"));
-  const env = { ...process.env, VAULT_TOKEN: bao.rootToken };
+  const env: NodeJS.ProcessEnv = { ...process.env, VAULT_TOKEN: bao.rootToken };
   // The machine's extra CA bundle must not be what makes the connection work.
   delete env.NODE_EXTRA_CA_CERTS;
   return new Promise((resolve, reject) => {

@@ -125,7 +125,7 @@ export class VaultClient {
     if (reply.status === 403) {
       return new SecretManagementError(
         "PERMISSION_DENIED",
-        `permission denied: ${where} (the ${this.#options.auth.method} token's policy does not allow this)`,
+        `permission denied: ${where} (the policies of the token from ${this.#options.auth.method} auth do not allow this)`,
         { vault, cause },
       );
     }
