@@ -238,10 +238,11 @@ export type FrameHeaderResult =
   | { status: "short" }
   | { status: "damaged" };
 
-export function decodeFrameHeader(bytes: Uint8Array, offset: number): FrameHeaderResult {
-  if (bytes.length - offset < FRAME_HEADER_LENGTH) return { status: "short" };
+/** Whether a frame header starts at `offset`, allocation-free (the loader runs it once per record). */
+export function frameHeaderStatus(bytes: Uint8Array, offset: number): FrameHeaderResult["status"] {
+  if (bytes.length - offset < FRAME_HEADER_LENGTH) return "short";
   if (crc32(bytes, offset, offset + FRAME_CHECKED_LENGTH) !== readU32(bytes, offset + FRAME_CHECKED_LENGTH)) {
-    return { status: "damaged" };
+    return "damaged";
   }
   const payloadLength = readU32(bytes, offset);
   const kind = bytes[offset + 4];
@@ -249,13 +250,19 @@ export function decodeFrameHeader(bytes: Uint8Array, offset: number): FrameHeade
     (kind !== KIND_PUT && kind !== KIND_DELETE) || bytes[offset + 5] !== 0 || bytes[offset + 6] !== 0 ||
     bytes[offset + 7] !== 0 || payloadLength < TAG_LENGTH || payloadLength > MAX_PAYLOAD_LENGTH + TAG_LENGTH
   ) {
-    return { status: "damaged" };
+    return "damaged";
   }
+  return "ok";
+}
+
+export function decodeFrameHeader(bytes: Uint8Array, offset: number): FrameHeaderResult {
+  const status = frameHeaderStatus(bytes, offset);
+  if (status !== "ok") return { status };
   return {
-    status: "ok",
+    status,
     header: {
-      payloadLength,
-      kind,
+      payloadLength: readU32(bytes, offset),
+      kind: bytes[offset + 4] as RecordKind,
       sequence: readU64(bytes, offset + 8),
       nameHash: bytes.subarray(offset + 16, offset + 32),
       nonce: bytes.subarray(offset + 32, offset + 56),

@@ -6,7 +6,7 @@
  * docs/FORMAT.md describes the bytes.
  */
 import { NONCE_LENGTH, open, seal, xchachaOver } from "../crypto/aead.ts";
-import { constantTimeEqual, randomBytes, toHex, zeroize } from "../crypto/bytes.ts";
+import { constantTimeEqual, randomBytes, readU32, readU64, toHex, zeroize } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
 import { SecretManagementError } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
@@ -17,7 +17,7 @@ import { copyMetadata, type Metadata, nameKey, secretTypeOf, type SecretValue, v
 import { compileWildcard } from "../wildcard.ts";
 import {
   corrupt,
-  decodeFrameHeader,
+  frameHeaderStatus,
   decodeHeader,
   decodeKeyFile,
   decodeLogPrefix,
@@ -63,11 +63,12 @@ export interface SecretStoreOptions {
 
 export const FILE_NAMES = { header: "store.header", log: "store.log", key: "store.key", lock: "store.lock" } as const;
 
+/** Where a frame is: `buffer[start..end)` holds it (clear header, sealed payload); `offset` is its place in the file. */
 interface Entry {
-  /** Absolute offset of the frame in the log file. */
   offset: number;
-  /** Frame bytes: clear header then sealed payload. */
-  frame: Uint8Array;
+  buffer: Uint8Array;
+  start: number;
+  end: number;
 }
 
 interface FileStamp {
@@ -97,10 +98,12 @@ function stampOf(info: FileInfo): FileStamp {
   return { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
 }
 
-function indexKey(hash: Uint8Array): string {
-  let key = "";
-  for (let i = 0; i < hash.length; i++) key += String.fromCharCode(hash[i]!);
-  return key;
+/** The 16-byte name hash at `at` as a Map key, built without intermediate allocations. */
+function indexKey(b: Uint8Array, at = 0): string {
+  return String.fromCharCode(
+    b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!,
+    b[at + 8]!, b[at + 9]!, b[at + 10]!, b[at + 11]!, b[at + 12]!, b[at + 13]!, b[at + 14]!, b[at + 15]!,
+  );
 }
 
 function passwordRequired(directory: string): SecretManagementError {
@@ -659,27 +662,27 @@ export class SecretStore {
   #parseFrames(bytes: Uint8Array, base: number, log: LogState): void {
     let offset = 0;
     while (offset < bytes.length) {
-      const result = decodeFrameHeader(bytes, offset);
-      if (result.status === "short") break;
-      if (result.status === "damaged") {
+      const status = frameHeaderStatus(bytes, offset);
+      if (status === "short") break;
+      if (status === "damaged") {
         if (bytes.subarray(offset).every((b) => b === 0)) break; // a tail the file system extended but never wrote
         throw corrupt(`damaged record header at byte ${base + offset} of ${this.#paths.log}`);
       }
-      const { header } = result;
-      const end = offset + FRAME_HEADER_LENGTH + header.payloadLength;
+      const end = offset + FRAME_HEADER_LENGTH + readU32(bytes, offset);
       if (end > bytes.length) break;
-      if (header.sequence !== log.nextSequence) {
+      if (readU64(bytes, offset + 8) !== log.nextSequence) {
         throw corrupt(`record at byte ${base + offset} is out of sequence (records swapped, repeated or removed)`);
       }
-      const key = indexKey(header.nameHash);
+      const key = indexKey(bytes, offset + 16);
+      const entry: Entry = { offset: base + offset, buffer: bytes, start: offset, end };
       const previous = this.#index.get(key);
-      if (previous) log.liveBytes -= previous.frame.length;
-      if (header.kind === KIND_PUT) {
-        this.#index.set(key, { offset: base + offset, frame: bytes.subarray(offset, end) });
+      if (previous) log.liveBytes -= previous.end - previous.start;
+      if (bytes[offset + 4] === KIND_PUT) {
+        this.#index.set(key, entry);
         log.liveBytes += end - offset;
       } else {
         // A delete hides a secret, so it is authenticated now rather than trusted on its clear header.
-        this.#openEntry({ offset: base + offset, frame: bytes.subarray(offset, end) }, log);
+        this.#openEntry(entry, log);
         this.#index.delete(key);
       }
       log.nextSequence++;
@@ -701,7 +704,8 @@ export class SecretStore {
 
   #openEntry(entry: Entry, log: LogState = this.#log!): Uint8Array {
     const position = { storeId: log.storeId, generation: log.generation, offset: entry.offset };
-    const payload = openFrame(this.#keys!.recordKey, position, entry.frame, this.#cipher);
+    const frame = entry.buffer.subarray(entry.start, entry.end);
+    const payload = openFrame(this.#keys!.recordKey, position, frame, this.#cipher);
     if (payload === undefined) throw corrupt(`the record at byte ${entry.offset} fails authentication`);
     return payload;
   }
@@ -748,7 +752,7 @@ export class SecretStore {
       const frame = sealFrame(
         this.#keys!.recordKey,
         { storeId: old.storeId, generation, offset },
-        { kind: KIND_PUT, sequence: sequence++, nameHash: entry.frame.slice(16, 32), nonce: randomBytes(NONCE_LENGTH) },
+        { kind: KIND_PUT, sequence: sequence++, nameHash: entry.buffer.slice(entry.start + 16, entry.start + 32), nonce: randomBytes(NONCE_LENGTH) },
         payload,
         this.#cipher,
       );
