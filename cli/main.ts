@@ -10,10 +10,31 @@ import { VERSION } from "./version.ts";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, password: 4 } as const;
 
-function commandLineArguments(): string[] {
-  const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
-  return deno ? [...deno.args] : process.argv.slice(2);
+/**
+ * The few process facilities main needs. On Deno they come from `Deno.*`: touching `process` there
+ * starts Deno's Node compatibility layer, which costs more than the whole `secret get`.
+ */
+interface DenoGlobals {
+  args: string[];
+  exit(code: number): never;
+  env: { get(name: string): string | undefined };
+  stdout: { writeSync(data: Uint8Array): number };
+  stderr: { writeSync(data: Uint8Array): number; isTerminal(): boolean };
 }
+const deno = (globalThis as { Deno?: DenoGlobals }).Deno;
+
+function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let written = 0; written < bytes.length;) written += stream.writeSync(bytes.subarray(written));
+}
+
+const io = {
+  args: (): string[] => (deno ? [...deno.args] : process.argv.slice(2)),
+  out: (text: string) => (deno ? writeAll(deno.stdout, text) : void process.stdout.write(text)),
+  err: (text: string) => (deno ? writeAll(deno.stderr, text) : void process.stderr.write(text)),
+  env: (name: string) => (deno ? deno.env.get(name) : process.env[name]),
+  stderrIsTerminal: () => (deno ? deno.stderr.isTerminal() : process.stderr.isTTY === true),
+};
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
@@ -28,13 +49,13 @@ function exitCodeFor(error: unknown): number {
 }
 
 function colour(text: string): string {
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
-  return !noColor && process.stderr.isTTY ? `\u001b[31m${text}\u001b[0m` : text;
+  const noColor = (io.env("NO_COLOR") ?? "") !== "";
+  return !noColor && io.stderrIsTerminal() ? `\u001b[31m${text}\u001b[0m` : text;
 }
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--version" || argv[0] === "-V") {
-    process.stdout.write(`secret ${VERSION}\n`);
+    io.out(`secret ${VERSION}\n`);
     return EXIT.ok;
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
@@ -42,11 +63,11 @@ async function main(argv: string[]): Promise<number> {
   const unknownWord = found.rest.some((word) => !word.startsWith("-"));
   if (wantsHelp && found.command === undefined && !unknownWord) {
     // `secret --help`, or a group such as `secret vault --help`: the commands under it.
-    process.stdout.write(overviewHelp(COMMANDS, VERSION, found.words));
+    io.out(overviewHelp(COMMANDS, VERSION, found.words));
     return EXIT.ok;
   }
   if (argv.length === 0) {
-    process.stdout.write(overviewHelp(COMMANDS, VERSION));
+    io.out(overviewHelp(COMMANDS, VERSION));
     return EXIT.usage;
   }
   const debug = argv.includes("--debug");
@@ -55,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     const parsed = parseCommandLine(COMMANDS, argv);
     command = COMMANDS.find((entry) => entry === parsed.command)!;
     if (parsed.flags.help) {
-      process.stdout.write(commandHelp(parsed.command));
+      io.out(commandHelp(parsed.command));
       return EXIT.ok;
     }
     const [{ Context }, { detectRuntime }, handler] = await Promise.all([
@@ -70,23 +91,25 @@ async function main(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
-    process.stderr.write(`${colour("secret:")} ${message}\n`);
+    io.err(`${colour("secret:")} ${message}\n`);
     if (error instanceof UsageError) {
       const path = (error.command ?? command)?.path;
-      process.stderr.write(`Run "secret ${path ? `${path.join(" ")} ` : ""}--help" for usage.\n`);
+      io.err(`Run "secret ${path ? `${path.join(" ")} ` : ""}--help" for usage.\n`);
     }
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+    if (debug) io.err(`${(error as Error)?.stack ?? ""}\n`);
     return exitCodeFor(error);
   }
 }
 
-/** Waits until what was written to a stream has left the process (Node and Bun write pipes asynchronously). */
+/** Waits until what was written to a stream has left the process (Node writes pipes asynchronously). */
 function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
-const code = await main(commandLineArguments());
-if ((globalThis as { Bun?: unknown }).Bun !== undefined) {
+const code = await main(io.args());
+if (deno) {
+  deno.exit(code); // Deno writes synchronously: nothing is pending
+} else if ((globalThis as { Bun?: unknown }).Bun !== undefined) {
   // Bun's process.exit drops piped output still queued (and reports none queued); a natural exit flushes it.
   process.exitCode = code;
 } else {
