@@ -19,4 +19,5 @@ export const edgeVaults: BuiltinVaults = {
   env: builtinVaults.env!,
   "aws-secrets-manager": builtinVaults["aws-secrets-manager"]!,
   "azure-keyvault": builtinVaults["azure-keyvault"]!,
+  "hashicorp-vault": builtinVaults["hashicorp-vault"]!,
 };

@@ -1,0 +1,91 @@
+/**
+ * hashicorp-vault in real workerd (miniflare) against an OpenBao dev server on loopback: a worker
+ * registers it, takes the address and token from worker bindings, and round-trips values with
+ * metadata over plain fetch.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
+import { ROOT } from "./helpers/runtimes.ts";
+
+let bao: OpenBao;
+let work: string;
+
+beforeAll(async () => {
+  bao = await startOpenBao();
+  work = mkdtempSync(join(tmpdir(), "sm-vault-edge-"));
+});
+
+afterAll(async () => {
+  await bao?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// The worker builds the manager from core and the web adapter with only this extension built in, so
+// the bundle holds what the edge entry would load for this vault and nothing else.
+const WORKER = `
+import { SecretManagement } from ${JSON.stringify(join(ROOT, "core/manager.ts"))};
+import { createWebRuntime } from ${JSON.stringify(join(ROOT, "adapters/web.ts"))};
+export default {
+  async fetch(_request, env) {
+    const sm = await SecretManagement.open({
+      runtime: createWebRuntime({ BAO_ADDR: env.BAO_ADDR, VAULT_TOKEN: env.VAULT_TOKEN }),
+      builtins: { "hashicorp-vault": () => import(${JSON.stringify(join(ROOT, "extensions/hashicorp-vault/mod.ts"))}) },
+    });
+    await sm.registerVault("team", "hashicorp-vault", { parameters: { address: env.BAO_ADDR } });
+    await sm.setSecret("edge/bytes", Uint8Array.from([0, 1, 255]), { metadata: { at: new Date(0), n: 2 } });
+    await sm.setSecret("edge/login", { username: "u", password: "p" }, { noClobber: true });
+    const again = await sm.setSecret("edge/login", "x", { noClobber: true }).catch((e) => e.code);
+    const bytes = await sm.getSecret("edge/bytes");
+    const info = await sm.getSecretInfo("edge/*");
+    return Response.json({
+      runtime: sm.runtime.name,
+      bytes: Array.from(bytes),
+      login: await sm.getSecret("edge/login"),
+      again,
+      info: info.map((i) => [i.name, i.type, i.metadata.n ?? null, i.metadata.at instanceof Date ? i.metadata.at.toISOString() : null]),
+    });
+  },
+};
+`;
+
+it("runs in workerd with the address and token from bindings", async () => {
+  const entry = join(work, "worker.mjs");
+  const outfile = join(work, "bundle.mjs");
+  writeFileSync(entry, WORKER);
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    outfile,
+    logLevel: "silent",
+  });
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.mjs", contents: readFileSync(outfile, "utf8") }],
+    bindings: { BAO_ADDR: bao.address, VAULT_TOKEN: bao.rootToken },
+    compatibilityDate: "2024-09-01",
+  });
+  try {
+    const response = await mf.dispatchFetch("http://localhost/");
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(JSON.parse(text)).toEqual({
+      runtime: "web",
+      bytes: [0, 1, 255],
+      login: { username: "u", password: "p" },
+      again: "SECRET_EXISTS",
+      info: [["edge/bytes", "bytes", 2, "1970-01-01T00:00:00.000Z"], ["edge/login", "credential", null, null]],
+    });
+  } finally {
+    await mf.dispose();
+  }
+  const stored = await bao.api("GET", "secret/data/edge/bytes");
+  expect(stored.data.data).toEqual({ value: "AAH/" });
+}, 60_000);
