@@ -3,6 +3,7 @@
  * (test/helpers/keyring-session.ts), cross-checked with `secret-tool`, on Node, Deno and Bun.
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
@@ -141,6 +142,24 @@ describe("os-keyring: without a session bus", () => {
     const { code, message } = JSON.parse(result.stdout);
     expect(code).toBe("VAULT_UNAVAILABLE");
     expect(message).toContain("no-bus");
+  });
+});
+
+describe("os-keyring without the native addon", () => {
+  it("registers (the addon loads lazily) and fails its first call with VAULT_UNAVAILABLE naming the load error", () => {
+    const dir = tempHome("keyring-noaddon");
+    writeFileSync(join(dir, "broken.js"), 'throw new Error("Cannot find native binding keyring.linux-x64-gnu.node");\n');
+    writeFileSync(join(dir, "map.json"), JSON.stringify({ imports: { "@napi-rs/keyring": `file://${dir}/broken.js` } }));
+    const result = runSourceScenario("deno", `
+      await sm.registerVault("kr", "os-keyring");
+      const error = await sm.getSecret("x", { vault: "kr" }).catch((e) => e);
+      console.log(JSON.stringify({ code: error.code, message: error.message }));
+    `, { DBUS_SESSION_BUS_ADDRESS: session.busAddress }, ["--import-map", join(dir, "map.json")]);
+    expect(result.stderr).toBe("");
+    const { code, message } = JSON.parse(result.stdout);
+    expect(code).toBe("VAULT_UNAVAILABLE");
+    expect(message).toContain("@napi-rs/keyring cannot be loaded");
+    expect(message).toContain("Cannot find native binding");
   });
 });
 

@@ -5,8 +5,16 @@ import { join } from "node:path";
 import { tempHome } from "./home.ts";
 import { BIN, ROOT } from "./runtimes.ts";
 
-/** Runs `body` after `const sm = await SecretManagement.open(...)` (a fresh home) on `runtime`. */
-export function runSourceScenario(runtime: "deno" | "bun", body: string, env: Record<string, string> = {}) {
+/**
+ * Runs `body` after `const sm = await SecretManagement.open(...)` (a fresh home) on `runtime`;
+ * `runtimeArgs` go before the script (e.g. Deno's `--import-map`).
+ */
+export function runSourceScenario(
+  runtime: "deno" | "bun",
+  body: string,
+  env: Record<string, string> = {},
+  runtimeArgs: string[] = [],
+) {
   const dir = tempHome(`scenario-${runtime}`);
   const script = join(dir, "scenario.ts");
   writeFileSync(script, `
@@ -16,7 +24,7 @@ export function runSourceScenario(runtime: "deno" | "bun", body: string, env: Re
   `);
   // Deno finds the project's config (and so node_modules) only from a script inside it; point it there.
   const [command, args] = runtime === "deno"
-    ? [join(BIN, "deno"), ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), script]]
-    : [join(BIN, "bun"), [script]];
+    ? [join(BIN, "deno"), ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), ...runtimeArgs, script]]
+    : [join(BIN, "bun"), [...runtimeArgs, script]];
   return spawnSync(command, args, { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
 }
