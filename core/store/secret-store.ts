@@ -89,6 +89,7 @@ interface LogState {
 
 const DEFAULT_COMPACTION_THRESHOLD = 1024 * 1024;
 const MAX_CACHED_HASHES = 200_000;
+const LOCK_WAIT_MS = 60_000;
 
 function sameStamp(a: FileStamp | undefined, b: FileInfo | undefined): boolean {
   return a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -207,7 +208,7 @@ export class SecretStore {
     validateConfigChanges(config);
     this.#checkNewPassword(config, options.password);
     this.#fs.mkdir(this.directory, 0o700);
-    await withLock(this.#runtime, this.#paths.lock, async () => {
+    await this.#withStoreLock(async () => {
       if (this.#readHeader() !== undefined) {
         throw new SecretManagementError("VAULT_EXISTS", `a SecretStore already exists in ${this.directory}`);
       }
@@ -223,7 +224,7 @@ export class SecretStore {
     validateConfigChanges(config);
     this.#checkNewPassword(config, options.password);
     this.#fs.mkdir(this.directory, 0o700);
-    await withLock(this.#runtime, this.#paths.lock, async () => {
+    await this.#withStoreLock(async () => {
       this.lock();
       await this.#writeNewStore(config, options.password);
     });
@@ -235,7 +236,7 @@ export class SecretStore {
       if (options.password === undefined) throw passwordRequired(this.directory);
       await this.unlock(options.password);
     }
-    await withLock(this.#runtime, this.#paths.lock, async () => {
+    await this.#withStoreLock(async () => {
       const header = this.#requireHeader();
       const keys = this.#requireKeys();
       const config = { ...header.config, ...changes };
@@ -303,7 +304,7 @@ export class SecretStore {
     if (typeof newPassword !== "string" || newPassword.length === 0) {
       throw new SecretManagementError("INVALID_ARGUMENT", "the new password must not be empty");
     }
-    await withLock(this.#runtime, this.#paths.lock, async () => {
+    await this.#withStoreLock(async () => {
       const header = this.#requireHeader();
       if (header.config.authentication !== "password") {
         throw new SecretManagementError("INVALID_ARGUMENT", "this SecretStore has no password; set authentication to password instead");
@@ -582,9 +583,14 @@ export class SecretStore {
   // -------------------------------------------------------------------------------------------
   // Log: loading, following other processes, appending, compaction
 
+  /** Many writers queue on one lock (each holding it for one append), so wait longer than the default. */
+  #withStoreLock<T>(work: () => T | Promise<T>): Promise<T> {
+    return withLock(this.#runtime, this.#paths.lock, work, { timeoutMs: LOCK_WAIT_MS });
+  }
+
   /** Runs `work` under the store lock after catching up with the log and dropping a torn tail. */
   async #locked<T>(work: () => T): Promise<T> {
-    return await withLock(this.#runtime, this.#paths.lock, () => {
+    return await this.#withStoreLock(() => {
       this.#requireKeys();
       this.#syncNow();
       const log = this.#log!;
@@ -606,7 +612,7 @@ export class SecretStore {
       return undefined; // the common case stays synchronous: reads are a few microseconds
     } catch (error) {
       if (!(error instanceof StoreReplaced)) throw error;
-      return withLock(this.#runtime, this.#paths.lock, () => {
+      return this.#withStoreLock(() => {
         this.#requireKeys();
         this.#syncNow();
       });
