@@ -301,6 +301,26 @@ describe("hashicorp-vault auth and errors", () => {
     }
   });
 
+  it("logs in again when its token is revoked, but not when a policy refuses a call", async () => {
+    process.env.SM_TEST_BAO_PASSWORD = USER_PASSWORD;
+    try {
+      const sm = await open({ auth: "userpass", username: "alice", passwordEnv: "SM_TEST_BAO_PASSWORD" });
+      const name = unique("revoked");
+      await sm.setSecret(name, "before", { vault: "v" });
+      await bao.api("PUT", "sys/leases/revoke-prefix/auth/userpass", {});
+      expect(await sm.getSecret(name, { vault: "v" })).toBe("before");
+      const tokens = async () => (await bao.api("LIST", "auth/token/accessors")).data.keys.length;
+      const count = await tokens();
+      const denied = await open({ auth: "userpass", username: "alice", passwordEnv: "SM_TEST_BAO_PASSWORD", mount: "plain", kvVersion: 2 });
+      await expect(denied.getSecret("x", { vault: "v" })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      await expect(denied.getSecret("y", { vault: "v" })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      // The second vault logged in once; the refused calls made no further logins.
+      expect(await tokens()).toBe(count + 1);
+    } finally {
+      delete process.env.SM_TEST_BAO_PASSWORD;
+    }
+  });
+
   it("asks for the userpass password on a terminal, and says PASSWORD_REQUIRED where there is none", async () => {
     const sm = await open({ auth: "userpass", username: "alice" });
     await expect(sm.getSecret("x", { vault: "v" })).rejects.toMatchObject({ code: "PASSWORD_REQUIRED" });

@@ -2,7 +2,7 @@
  * The Vault/OpenBao HTTP API over fetch (core/http.ts: timeouts, retries on network errors, 429 and
  * 5xx, never on other 4xx), with the token kept fresh: a token whose TTL runs low is renewed
  * (`renew-self`) while it is renewable, and AppRole/userpass log in again when it is not, or when
- * the server refuses it (403) once.
+ * the server refuses it (403) and `lookup-self` shows it is no longer valid.
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import { fetchWithRetry } from "../../core/http.ts";
@@ -108,13 +108,20 @@ export class VaultClient {
    * can log in, then PERMISSION_DENIED naming the path; other statuses become errors.
    */
   async call(method: string, path: string, body?: unknown): Promise<VaultReply> {
-    let reply = await this.send(method, path, body, await this.token());
-    if (reply.status === 403 && this.#options.auth.canLogin) {
-      this.#lease = undefined;
+    const token = await this.token();
+    let reply = await this.send(method, path, body, token);
+    // Vault answers 403 both to a revoked or expired token and to a policy that forbids the call;
+    // only the first is worth a new login (each login makes a token on the server).
+    if (reply.status === 403 && this.#options.auth.canLogin && !(await this.#isValid(token))) {
+      if (this.#lease?.token === token) this.#lease = undefined;
       reply = await this.send(method, path, body, await this.token());
     }
     if (reply.status === 404 || (reply.status >= 200 && reply.status < 300)) return reply;
     throw this.error(method, path, reply);
+  }
+
+  async #isValid(token: string): Promise<boolean> {
+    return (await this.send("GET", "auth/token/lookup-self", undefined, token)).status === 200;
   }
 
   error(method: string, path: string, reply: VaultReply): SecretManagementError {
