@@ -143,6 +143,8 @@ describe("azure-keyvault against the fixture", () => {
     });
     expect(await sm.getSecret("foreign", { vault })).toBe("plain");
     expect(await sm.getSecretInfo("foreign", { vault })).toEqual([{ name: "foreign", type: "string", vault, metadata: { env: "prod" } }]);
+    await sm.setSecret("foreign", "rotated", { vault });
+    expect(fixture.stored("foreign")!.tags).toEqual({ env: "prod" });
   });
 
   it("reports a wrong client secret as PERMISSION_DENIED without the secret", async () => {

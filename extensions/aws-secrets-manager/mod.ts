@@ -235,8 +235,9 @@ export default defineVault((context: VaultContext): VaultExtension => {
       }
       await call("PutSecretValue", { SecretId: name, ...fields }, secrets);
       const current = tagsRecord(description.Tags);
-      const kept = deleted ? {} : metadataToTags(metadataFromTags(current, RESERVED), RESERVED);
-      await syncTags(name, current, { [TYPE_TAG]: type, ...(metadataTags ?? kept) });
+      // Without new metadata the tags stay as they are (those of a restored secret are dropped).
+      const kept = deleted ? {} : current;
+      await syncTags(name, current, { ...(metadataTags ?? kept), [TYPE_TAG]: type });
     },
 
     async removeSecret(name) {

@@ -194,8 +194,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
         throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
       }
       // Tags belong to a version: carry the current ones over unless new metadata is given.
-      const keptTags = current ? metadataToTags(metadataFromTags(current.tags ?? {}, []), []) : {};
-      await put(name, { value: encodeValue(value), contentType: CONTENT_TYPES[type], tags: tags ?? keptTags });
+      await put(name, { value: encodeValue(value), contentType: CONTENT_TYPES[type], tags: tags ?? current?.tags ?? {} });
     },
 
     async removeSecret(name) {
