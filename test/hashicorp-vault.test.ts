@@ -237,6 +237,18 @@ describe("hashicorp-vault with the environment's token", () => {
     await expect(sm.setSecret("../escape", "x", { vault: "v" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
+  it("encodes names with spaces, #, % and Unicode so they round-trip and list as spelled", async () => {
+    for (const mount of ["secret", "kv1"]) {
+      const sm = await open({ mount, pathPrefix: unique("odd") });
+      const names = ["100%/😀 x", "a b/ü#1"];
+      for (const name of names) await sm.setSecret(name, name, { vault: "v" });
+      for (const name of names) expect(await sm.getSecret(name, { vault: "v" })).toBe(name);
+      expect((await sm.getSecretInfo("*", { vault: "v" })).map((info) => info.name)).toEqual(names);
+      await sm.removeSecret(names[1]!, { vault: "v" });
+      expect((await sm.getSecretInfo("*", { vault: "v" })).map((info) => info.name)).toEqual([names[0]]);
+    }
+  });
+
   it("refuses metadata beyond KV v2's custom_metadata limits before writing anything", async () => {
     const sm = await open({});
     const name = unique("limits");
