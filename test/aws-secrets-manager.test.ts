@@ -10,6 +10,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { SecretManagement } from "../mod.ts";
 import { canonicalRequest, signingKey, signRequest } from "../extensions/aws-secrets-manager/sigv4.ts";
 import { parseCredentialsFile } from "../extensions/aws-secrets-manager/credentials.ts";
+import { decodeTagValue, encodeTagValue, metadataFromTags, metadataToTags } from "../core/tags.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { roundTripSource, runCloudWorker, runConsoleExamples, runSourceOn } from "./helpers/console-examples.ts";
@@ -73,6 +74,25 @@ describe("SigV4 signer", () => {
     );
     expect(profiles.get("default")).toEqual({ aws_access_key_id: "A1", aws_secret_access_key: "S1" });
     expect(profiles.get("ci")).toEqual({ aws_access_key_id: "A2", aws_secret_access_key: "S2", aws_session_token: "T2" });
+  });
+});
+
+describe("metadata as string tags (core/tags.ts, shared with azure-keyvault)", () => {
+  it("round-trips every metadata kind with a type prefix", () => {
+    const metadata = { s: "n:looks typed", n: -1.5e-7, b: false, d: new Date("2030-01-02T03:04:05.000Z") };
+    const tags = metadataToTags(metadata, []);
+    expect(tags).toEqual({ s: "s:n:looks typed", n: "n:-1.5e-7", b: "b:false", d: "d:2030-01-02T03:04:05.000Z" });
+    expect(metadataFromTags(tags, [])).toEqual(metadata);
+  });
+
+  it("reads tags other tools wrote as text, including ones that only look typed", () => {
+    for (const raw of ["prod", "n:abc", "b:yes", "d:not a date", "x:1", "", "n:"]) expect(decodeTagValue(raw)).toBe(raw);
+    expect(encodeTagValue("")).toBe("s:");
+  });
+
+  it("refuses reserved keys and leaves them out when reading", () => {
+    expect(() => metadataToTags({ own: 1 }, ["own"])).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(metadataFromTags({ own: "map", a: "s:x" }, ["own"])).toEqual({ a: "x" });
   });
 });
 
