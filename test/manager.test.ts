@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SecretManagement, SecretManagementError } from "../mod.ts";
+import { nodeRuntime } from "../adapters/node.ts";
+import { SecretManagement as CoreSecretManagement } from "../core/manager.ts";
+import { builtinVaults, SecretManagement, SecretManagementError } from "../mod.ts";
 import { tempHome } from "./helpers/home.ts";
 import { ROOT } from "./helpers/runtimes.ts";
 
@@ -187,7 +189,12 @@ describe("secrets across vaults", () => {
   });
 
   it("writes to the default vault and fails with NO_DEFAULT_VAULT when there is none", async () => {
-    const sm = await SecretManagement.open({ home: tempHome("nodefault"), builtins: {} as never });
+    // The core manager without the built-in secretstore, which would otherwise be created on first use.
+    const sm = await CoreSecretManagement.open({
+      home: tempHome("nodefault"),
+      runtime: nodeRuntime,
+      builtins: { memory: builtinVaults.memory! },
+    });
     await expect(sm.setSecret("x", "v")).rejects.toMatchObject({ code: "NO_DEFAULT_VAULT" });
     await sm.registerVault("m", "memory");
     await sm.setDefaultVault(null);
