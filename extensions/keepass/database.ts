@@ -109,10 +109,10 @@ export class KdbxFile {
     return this.#db;
   }
 
-  /** Reads the file only to check the password and key file. */
-  async verify(secrets: Secrets): Promise<void> {
-    const bytes = this.fs.readFile(this.path);
-    if (bytes !== undefined) await this.#load(bytes, secrets);
+  /** Opens the file with these secrets (WRONG_PASSWORD if they do not open it) and keeps it loaded. */
+  async open(secrets: Secrets): Promise<void> {
+    this.forget();
+    await this.current(async () => secrets);
   }
 
   /** A new, empty KDBX 4 database (Argon2id); written by the next `save`. */

@@ -200,7 +200,7 @@ export default defineVault((context): VaultExtension => {
     },
 
     async unlock(password) {
-      await file.verify({ password, keyFile: readKeyFile() });
+      await file.open({ password, keyFile: readKeyFile() });
       unlocked = password;
     },
   };
