@@ -104,8 +104,9 @@ export class VaultClient {
   }
 
   /**
-   * An authenticated request. 2xx and 404 are returned; 403 gets one fresh login where the method
-   * can log in, then PERMISSION_DENIED naming the path; other statuses become errors.
+   * An authenticated request. 2xx and 404 are returned; a 403 for a token that is no longer valid gets
+   * one fresh login where the method can log in; what is still 403 is PERMISSION_DENIED naming the
+   * path; other statuses become errors.
    */
   async call(method: string, path: string, body?: unknown): Promise<VaultReply> {
     const token = await this.token();
@@ -136,7 +137,7 @@ export class VaultClient {
         { vault, cause },
       );
     }
-    if (reply.status === 503 || reply.status >= 500 || reply.status === 429) {
+    if (reply.status >= 500 || reply.status === 429) {
       return new SecretManagementError("VAULT_UNAVAILABLE", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
         vault,
         cause,
