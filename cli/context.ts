@@ -1,5 +1,5 @@
 /** What a command handler gets: the parsed command line, the runtime, and lazily the manager. */
-import type { SecretManagement } from "../mod.ts";
+import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { type FlagValues, type Parsed, UsageError } from "./args.ts";
@@ -47,11 +47,15 @@ export class Context {
   }
 
   open(): Promise<SecretManagement> {
-    this.#manager ??= import("../mod.ts").then((mod) =>
-      mod.SecretManagement.open({
-        runtime: this.runtime,
-        onVaultError: (error) => this.warn(error.message),
-      })
+    // core/manager.ts and the built-in loaders, not mod.ts: mod.ts also loads the SecretStore engine,
+    // which commands that touch no store should not pay for at start-up.
+    this.#manager ??= Promise.all([import("../core/manager.ts"), import("../extensions/builtins.ts")]).then(
+      ([manager, extensions]) =>
+        manager.SecretManagement.open({
+          runtime: this.runtime,
+          builtins: extensions.builtinVaults,
+          onVaultError: (error) => this.warn(error.message),
+        }),
     );
     return this.#manager;
   }

@@ -3,7 +3,7 @@
  * unlocking them before a command runs — from the unlock agent when it holds the key, else with a
  * password (`--password-stdin`, or a prompt that then hands the key to a new agent).
  */
-import type { SecretManagement } from "../mod.ts";
+import type { SecretManagement } from "../core/manager.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { LOCAL_VAULT } from "../core/manager.ts";
 import type { Context } from "./context.ts";

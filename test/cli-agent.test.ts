@@ -69,14 +69,16 @@ describe("unlock agent", () => {
 
   it("a second key goes to the running agent; each expires on its own timeout, then the agent exits", async () => {
     const dir = home("agent-timeout");
-    expect(agent("bun", dir, "give", "short", KEY, "1")).toEqual({ ok: true });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const started = Date.now();
+    expect(agent("bun", dir, "give", "short", KEY, "2")).toEqual({ ok: true });
     const { pid } = agent("bun", dir, "ping");
-    expect(agent("deno", dir, "give", "long", KEY.replace(/0/g, "1"), "2")).toEqual({ ok: true });
+    expect(agent("deno", dir, "give", "long", KEY.replace(/0/g, "1"), "4")).toEqual({ ok: true });
     expect(agent("bun", dir, "ping").pid).toBe(pid);
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await sleep(Math.max(0, started + 2500 - Date.now()));
     expect(agent("bun", dir, "fetch", "short")).toEqual({ key: null });
     expect(agent("bun", dir, "fetch", "long").key).toBe(KEY.replace(/0/g, "1"));
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await sleep(Math.max(0, started + 6000 - Date.now()));
     expect(existsSync(join(dir, "agent", "agent.sock"))).toBe(false);
     expect(processState(pid)).toMatch(/^(gone|Z)$/); // a zombie when this container's init does not reap
   });

@@ -60,5 +60,5 @@ describe("docs/readme/cli.md", () => {
       actual.push({ command: examples[index]!.command, output: output.replace(/\n*$/, "\n").replace(/^\n$/, ""), exit });
     }
     expect(actual).toEqual(examples.map((example) => ({ ...example })));
-  });
+  }, 180_000);
 });
