@@ -2,8 +2,7 @@
  * aws-secrets-manager against moto's server with signature checking on (every request must carry a
  * valid SigV4 signature from an IAM user moto knows), plus SigV4 vectors from AWS's worked example.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -278,7 +277,7 @@ describe("aws-secrets-manager against moto", () => {
   });
 
   it("takes credentials from a profile of the shared credentials file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sm-aws-creds-"));
+    const dir = tempHome("aws-creds");
     const file = join(dir, "credentials");
     writeFileSync(file, `[default]\naws_access_key_id = AKIDNOPE\naws_secret_access_key = nope\n\n[moto]\n` +
       `aws_access_key_id = ${moto.credentials.accessKeyId}\naws_secret_access_key = ${moto.credentials.secretAccessKey}\n`, {

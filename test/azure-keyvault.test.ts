@@ -2,8 +2,7 @@
  * azure-keyvault against a local fixture of Key Vault's REST API and identity endpoints
  * (test/fixtures/azure): no Azure endpoint is reachable here, so this is all it is verified against.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
@@ -207,7 +206,7 @@ describe("azure-keyvault against the fixture", () => {
   });
 
   it("gets a token from `az account get-access-token`, and says to run az login when logged out", async () => {
-    const log = join(mkdtempSync(join(tmpdir(), "sm-az-")), "argv.log");
+    const log = join(tempHome("az"), "argv.log");
     const restoreEnv = withEnv({
       PATH: `${resolve("test/fixtures/azure")}:${process.env.PATH}`,
       FAKE_AZ_TOKEN_URL: fixture.imdsEndpoint,

@@ -3,8 +3,7 @@
  * reachable here, so this is all the extension is verified against. The fake logs every call's argv
  * and stdin, so the tests can check that no secret ever reaches argv.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
@@ -13,7 +12,7 @@ import { testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { runConsoleExamples } from "./helpers/console-examples.ts";
 import { tempHome } from "./helpers/home.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "sm-lpass-"));
+const dir = tempHome("lpass");
 const statePath = join(dir, "state.json");
 const logPath = join(dir, "calls.log");
 const FAKE_ENV = {
@@ -214,7 +213,7 @@ describe("lpass output parsing", () => {
 
 describe("docs/readme/lastpass.md", () => {
   it("every console example prints what the page says, against the fake lpass", async () => {
-    const docsDir = mkdtempSync(join(tmpdir(), "sm-lpass-docs-"));
+    const docsDir = tempHome("lpass-docs");
     const { expected, actual } = await runConsoleExamples("docs/readme/lastpass.md", {
       ...FAKE_ENV,
       FAKE_LPASS_STATE: join(docsDir, "state.json"),
