@@ -115,6 +115,13 @@ function wrongPassword(): SecretManagementError {
   return new SecretManagementError("WRONG_PASSWORD", "the password does not unlock this SecretStore");
 }
 
+/** An unlock timeout in seconds: -1 (until exit), 0 (one operation) or more; fractions allowed. */
+function checkTimeout(timeout: number | undefined): void {
+  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= -1) || timeout === Infinity)) {
+    throw new SecretManagementError("INVALID_ARGUMENT", "the unlock timeout must be a number of seconds, -1 or more");
+  }
+}
+
 function validateConfigChanges(changes: Partial<StoreConfig>): void {
   const { authentication, passwordTimeout, interaction } = changes;
   if (authentication !== undefined && authentication !== "password" && authentication !== "none") {
@@ -258,6 +265,7 @@ export class SecretStore {
 
   async unlock(password: string, options: { timeout?: number } = {}): Promise<void> {
     if (typeof password !== "string") throw new SecretManagementError("INVALID_ARGUMENT", "the password must be a string");
+    checkTimeout(options.timeout);
     const header = this.#requireHeader();
     if (header.config.authentication === "none") {
       this.#adoptKeys(this.#loadKeyFile(header), options.timeout);
@@ -279,6 +287,7 @@ export class SecretStore {
   }
 
   unlockWithDataKey(key: Uint8Array, options: { timeout?: number } = {}): void {
+    checkTimeout(options.timeout);
     const header = this.#requireHeader();
     if (!(key instanceof Uint8Array) || key.length !== KEY_LENGTH) throw wrongPassword();
     const keys = new StoreKeys(key.slice());
@@ -426,10 +435,9 @@ export class SecretStore {
   }
 
   #adoptKeys(keys: StoreKeys, timeout: number | undefined): void {
+    const seconds = this.#header!.config.authentication === "none" ? -1 : timeout ?? this.#header!.config.passwordTimeout;
     this.lock();
     this.#keys = keys;
-    const seconds = this.#header!.config.authentication === "none" ? -1 : timeout ?? this.#header!.config.passwordTimeout;
-    validateConfigChanges({ passwordTimeout: seconds });
     this.#singleUse = seconds === 0;
     this.#expiresAt = seconds < 0 ? Infinity : Date.now() + seconds * 1000;
     if (seconds < 0 && !this.#exitHookInstalled) {
