@@ -158,11 +158,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
     if (result.code !== 0) throw failed(verb, result);
   }
 
-  async function ensureLoggedIn(): Promise<void> {
-    const result = await lpass(["status", "--quiet"]);
-    if (result.code !== 0) throw loginRequired();
-  }
-
   return {
     capabilities: { metadata: false, types: ["string", "credential"] },
 
@@ -173,7 +168,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async setSecret(name, value, _metadata, options) {
       const fields = fieldsFor(value);
-      await ensureLoggedIn();
+      // Also proves lpass is logged in before a value goes to its stdin.
       const existing = await find(name);
       if (existing && options?.noClobber) {
         throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
