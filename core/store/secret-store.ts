@@ -639,14 +639,16 @@ export class SecretStore {
       this.#loadLog();
       return;
     }
-    const tail = this.#fs.readFileFrom(this.#paths.log, log.validEnd);
+    const tailStart = log.validEnd;
+    const tail = this.#fs.readFileFrom(this.#paths.log, tailStart);
     const prefix = decodeLogPrefix(this.#fs.readFileFrom(this.#paths.log, 0, LOG_PREFIX_LENGTH));
     if (prefix.generation !== log.generation || !constantTimeEqual(prefix.storeId, log.storeId)) {
       this.#loadLog();
       return;
     }
     this.#parseFrames(tail, log.validEnd, log);
-    log.stamp = { ino: info.ino, size: log.validEnd + tail.length, mtimeMs: info.mtimeMs };
+    // From where the tail was read: parsing has already moved validEnd past its whole frames.
+    log.stamp = { ino: info.ino, size: tailStart + tail.length, mtimeMs: info.mtimeMs };
   }
 
   #loadLog(): void {
