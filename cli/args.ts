@@ -60,7 +60,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "debug", help: "print the stack of an error" },
 ];
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0]!;
@@ -218,7 +218,7 @@ function parseFor(command: CommandSpec, argv: readonly string[]): Parsed {
   return { command, args, flags };
 }
 
-export function usageLine(command: CommandSpec): string {
+function usageLine(command: CommandSpec): string {
   const args = command.args.map((arg) => {
     const inner = `<${arg.name}>${arg.variadic ? "..." : ""}`;
     return arg.required ? inner : `[${inner}]`;

@@ -2,7 +2,7 @@
 import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
-import { type FlagValues, type Parsed, UsageError } from "./args.ts";
+import { type Parsed, UsageError } from "./args.ts";
 
 export type Handler = (context: Context) => Promise<number | void>;
 
@@ -16,10 +16,6 @@ export class Context {
   constructor(runtime: Runtime, parsed: Parsed) {
     this.runtime = runtime;
     this.parsed = parsed;
-  }
-
-  get flags(): FlagValues {
-    return this.parsed.flags;
   }
 
   arg(name: string): string | undefined {

@@ -18,7 +18,7 @@ function splitAssignment(context: Context, text: string, where: string): [string
 }
 
 /** `VAR=value` lines; `#` comments, blank lines and an `export ` prefix are allowed, quotes are removed. */
-export function parseEnvFile(context: Context, text: string, file: string): [string, string][] {
+function parseEnvFile(context: Context, text: string, file: string): [string, string][] {
   const entries: [string, string][] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const trimmed = line.trim();
