@@ -230,6 +230,21 @@ describe("aws-secrets-manager against moto", () => {
     expect((await awsCall("DescribeSecret", { SecretId: "gone" })).__type).toMatch(/ResourceNotFoundException/);
   });
 
+  it("refuses names AWS does not allow with INVALID_ARGUMENT before sending anything", async () => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    try {
+      for (const name of ["bad name", "semi;colon", "ümlaut", "x".repeat(513)]) {
+        await expect(sm.setSecret(name, "x", { vault })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+      }
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    await expect(sm.getSecret("bad name", { vault })).rejects.toMatchObject({ code: "SECRET_NOT_FOUND" });
+    await sm.setSecret("ok/_+=.@-name", "fine", { vault });
+    expect(await sm.getSecret("ok/_+=.@-name", { vault })).toBe("fine");
+  });
+
   it("refuses the reserved type tag as a metadata key before writing", async () => {
     await expect(sm.setSecret("reserved", "x", { vault, metadata: { "secretmanagement:type": "map" } }))
       .rejects.toMatchObject({ code: "INVALID_ARGUMENT" });

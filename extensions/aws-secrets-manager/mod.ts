@@ -28,6 +28,8 @@ import { loadCredentials } from "./credentials.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
 
 export const TYPE_TAG = "secretmanagement:type";
+/** AWS's rule for secret names; checked here because local servers such as moto do not. */
+const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const RESERVED = [TYPE_TAG];
 
 interface AwsTag {
@@ -196,6 +198,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     capabilities: { metadata: true, types: SECRET_TYPES },
 
     async getSecret(name) {
+      if (!NAME.test(name)) return undefined;
       const description = await describe(name);
       if (!description || description.DeletedDate != null) return undefined;
       let response: SecretValueResponse;
@@ -210,10 +213,18 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async setSecret(name, value, metadata, options) {
+      if (!NAME.test(name)) {
+        throw new SecretManagementError(
+          "INVALID_ARGUMENT",
+          `AWS secret names are 1-512 letters, digits and / _ + = . @ -; "${name}" is not one`,
+          { vault: vaultName },
+        );
+      }
       const type = secretTypeOf(value);
       const fields = valueFields(value);
       const secrets = Object.values(fields);
       const metadataTags = metadata === undefined ? undefined : metadataToTags(metadata, RESERVED);
+      let createError: unknown;
       try {
         const tags = { [TYPE_TAG]: type, ...metadataTags };
         await call("CreateSecret", {
@@ -225,9 +236,11 @@ export default defineVault((context: VaultContext): VaultExtension => {
       } catch (error) {
         const reason = typeOf(error);
         if (reason !== "ResourceExistsException" && reason !== "InvalidRequestException") throw error;
+        createError = error;
       }
+      // The name exists (maybe scheduled for deletion); if it does not, the refusal was about something else.
       const description = await describe(name);
-      if (!description) throw notFound(name);
+      if (!description) throw createError;
       const deleted = description.DeletedDate != null;
       if (deleted) await call("RestoreSecret", { SecretId: name });
       else if (options?.noClobber) {
@@ -241,7 +254,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async removeSecret(name) {
-      const description = await describe(name);
+      const description = NAME.test(name) ? await describe(name) : undefined;
       if (!description || description.DeletedDate != null) throw notFound(name);
       await call("DeleteSecret", forceDelete
         ? { SecretId: name, ForceDeleteWithoutRecovery: true }
@@ -270,7 +283,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async setSecretInfo(name, metadata: Metadata) {
-      const description = await describe(name);
+      const description = NAME.test(name) ? await describe(name) : undefined;
       if (!description || description.DeletedDate != null) throw notFound(name);
       const current = tagsRecord(description.Tags);
       await syncTags(name, current, { [TYPE_TAG]: storedType(current), ...metadataToTags(metadata, RESERVED) });
