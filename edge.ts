@@ -7,7 +7,7 @@
  */
 import { createWebRuntime } from "./adapters/web.ts";
 import { type OpenOptions as CoreOpenOptions, SecretManagement as CoreSecretManagement } from "./core/manager.ts";
-import { edgeVaults } from "./extensions/builtins.ts";
+import { edgeVaults } from "./extensions/edge.ts";
 
 export * from "./core/index.ts";
 export { createWebRuntime } from "./adapters/web.ts";
