@@ -13,7 +13,7 @@ const json: FlagSpec = { name: "json", help: "print JSON" };
 const vault: FlagSpec = { name: "vault", value: "<name>", complete: "vault", help: "the vault to use" };
 const passwordStdin: FlagSpec = {
   name: "password-stdin",
-  help: "read the password from the first line of stdin (new passwords: the first line too)",
+  help: "read the store password (on first use, the new one) from the first line of stdin",
 };
 const storeVault: FlagSpec = {
   name: "vault",
@@ -92,7 +92,7 @@ export const COMMANDS: readonly Command[] = [
       { name: "no-clobber", help: "fail if the secret exists" },
       { name: "stdin", help: "read the value from stdin" },
       { name: "no-password", help: "first use: create the local store without a password" },
-      { name: "password-stdin", help: "first use: read the new store password from the first line of stdin" },
+      passwordStdin,
     ],
     details: [
       "The value comes from the argument, --stdin, or a no-echo prompt on a terminal.",
