@@ -161,6 +161,27 @@ describe("azure-keyvault against the fixture", () => {
     }
   });
 
+  it("reports a token the vault keeps refusing as PERMISSION_DENIED, after fetching a new one once", async () => {
+    const other = await startKeyVaultFixture();
+    try {
+      const sm2 = await SecretManagement.open({ home: tempHome("azure-foreign"), onVaultError: () => {} });
+      // Tokens from another identity endpoint: this vault does not know them.
+      await sm2.registerVault("foreign", "azure-keyvault", {
+        parameters: { vaultUrl: fixture.url, auth: "managed-identity", imdsEndpoint: other.imdsEndpoint },
+      });
+      const error = await sm2.getSecret("throttled", { vault: "foreign" }).catch((e) => e);
+      expect(error).toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(error.message).toContain("Unauthorized");
+      expect(other.tokensIssued()).toBe(2);
+    } finally {
+      await other.stop();
+    }
+    const bare = await fetch(`${fixture.url}/secrets/throttled?api-version=7.5`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toContain("resource=");
+    expect(await bare.json()).toMatchObject({ error: { code: "Unauthorized" } });
+  });
+
   it("says which variable is missing when the client secret is not set", async () => {
     const restoreEnv = withEnv({ TEST_AZURE_CLIENT_SECRET: undefined });
     try {

@@ -49,7 +49,13 @@ function decodeValue(bundle: SecretBundle): SecretValue {
   const type = typeOfContent(bundle.contentType);
   const text = bundle.value ?? "";
   if (type === "string") return text;
-  if (type === "bytes") return base64ToBytes(text);
+  if (type === "bytes") {
+    try {
+      return base64ToBytes(text);
+    } catch {
+      throw new SecretManagementError("STORE_CORRUPT", "a bytes secret does not hold base64");
+    }
+  }
   let json: JsonValue;
   try {
     json = JSON.parse(text);
