@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { nodeRuntime } from "../adapters/node.ts";
 import { nodeChaCha20Poly1305 } from "../adapters/node-aead.ts";
 import { open, seal, xchachaOver } from "../core/crypto/aead.ts";
-import { fromHex, toHex } from "../core/crypto/bytes.ts";
+import { crc32, fromHex, toHex } from "../core/crypto/bytes.ts";
 import { argon2idNoble, argon2idWasm, derivePasswordKey, MAX_KDF, MIN_KDF } from "../core/crypto/kdf.ts";
 import {
   decodeHeader,
@@ -154,6 +154,24 @@ describe("XChaCha20-Poly1305", () => {
       expect(open(k, n, bad, aad)).toBeUndefined();
       expect(platform.open(k, n, bad, aad)).toBeUndefined();
       expect(platform.open(k, n, sealed, new Uint8Array(1))).toBeUndefined();
+    }
+  });
+});
+
+describe("CRC-32", () => {
+  it("gives the ISO-HDLC check value and agrees with a bit-by-bit reference at every length and start", () => {
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    const reference = (bytes: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const byte of bytes) {
+        c ^= byte;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const data = crypto.getRandomValues(new Uint8Array(100));
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= data.length; end++) expect(crc32(data, start, end)).toBe(reference(data.subarray(start, end)));
     }
   });
 });
