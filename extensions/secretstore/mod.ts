@@ -106,7 +106,8 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
     removeSecret: (name) => withStore(() => store.remove(name)),
     getSecretInfo: (filter) => withStore(() => store.list(filter)),
     setSecretInfo: (name, metadata) => withStore(() => store.setMetadata(name, metadata)),
-    test: () => withStore(async () => (await store.get("secretstore-test-probe"), true)),
+    // A store not created yet is usable (the first write creates it); testing must not prompt for a new password.
+    test: async () => !store.exists() || (await withStore(async () => (await store.get("secretstore-test-probe"), true))),
     async unlock(password) {
       // Unlocking a store that does not exist yet creates it with that password.
       if (!store.exists()) return await create(password);
