@@ -1,23 +1,45 @@
-/** `npx secret` from the packed npm package in an empty project: the bin is linked and runs. */
+/** The packed npm package in an empty project: the library imports with its types, and `npx secret` runs. */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
 import { ROOT } from "./helpers/runtimes.ts";
 
-describe("npx secret", () => {
-  it("runs from an installed package", () => {
-    const out = tempHome("cli-pack");
+describe("npm package", () => {
+  let project: string;
+
+  beforeAll(() => {
+    const out = tempHome("pack");
     // --ignore-scripts: pack the dist/ that `npm test` built, without rebuilding it under other tests.
     execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: ROOT });
     const tarball = readdirSync(out).find((file) => file.endsWith(".tgz"))!;
-    const project = tempHome("cli-consumer");
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+    project = tempHome("consumer");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", join(out, tarball)], {
       cwd: project,
     });
+  }, 180_000);
+
+  it("imports the library, with declarations and no TypeScript sources", () => {
+    writeFileSync(
+      join(project, "use.mjs"),
+      `import { SecretManagement } from "secretmanagement";
+const sm = await SecretManagement.open({ home: process.argv[2] });
+await sm.registerVault("m", "memory");
+await sm.setSecret("k", new Uint8Array([0, 255]));
+const value = await sm.getSecret("k");
+console.log(value instanceof Uint8Array, [...value].join(","), sm.runtime.name);`,
+    );
+    const printed = execFileSync(process.execPath, ["use.mjs", tempHome("consumer-home")], { cwd: project, encoding: "utf8" });
+    expect(printed.trim()).toBe("true 0,255 node");
+    const dist = join(project, "node_modules/secretmanagement/dist");
+    expect(readdirSync(dist)).toContain("mod.d.ts");
+    expect(readdirSync(join(dist, "core")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+  });
+
+  it("runs npx secret", () => {
     const home = tempHome("cli-consumer-home");
     const run = (args: string[], env: Record<string, string> = {}) =>
       spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home, env), encoding: "utf8" });
@@ -25,5 +47,5 @@ describe("npx secret", () => {
     expect(run(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
     expect(run(["get", "token"], { CI_TOKEN: "t-1" })).toMatchObject({ status: 0, stdout: "t-1" });
     expect(run(["get", "missing"]).status).toBe(3);
-  }, 180_000);
+  });
 });
