@@ -3,7 +3,7 @@
  * the HTTP they must do anyway, each next to a baseline measured in the same run.
  *   sigv4 sign        signRequest() alone, in-process (no I/O)
  *   aws raw get       one signed GetSecretValue fetch to a local moto_server (baseline)
- *   aws ext get       getSecret through the extension (DescribeSecret + GetSecretValue)
+ *   aws ext get       getSecret through the extension (DescribeSecret and GetSecretValue, in parallel)
  *   aws ext set       setSecret of an existing name (Describe, PutSecretValue, tags in sync)
  *   azure raw get     one GET /secrets/<name> with a bearer token to the local fixture (baseline)
  *   azure ext get     getSecret through the extension (cached token)

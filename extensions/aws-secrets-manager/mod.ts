@@ -199,16 +199,15 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async getSecret(name) {
       if (!NAME.test(name)) return undefined;
-      const description = await describe(name);
-      if (!description || description.DeletedDate != null) return undefined;
-      let response: SecretValueResponse;
-      try {
-        response = await call<SecretValueResponse>("GetSecretValue", { SecretId: name });
-      } catch (error) {
-        // No value yet, or scheduled for deletion since the description was read.
-        if (typeOf(error) === "ResourceNotFoundException" || typeOf(error) === "InvalidRequestException") return undefined;
+      // Both at once: the value, and the description that holds the type tag and deletion state.
+      const value = call<SecretValueResponse>("GetSecretValue", { SecretId: name }).catch((error) => {
+        // No such secret, no value yet, or scheduled for deletion.
+        const reason = typeOf(error);
+        if (reason === "ResourceNotFoundException" || reason === "InvalidRequestException") return undefined;
         throw error;
-      }
+      });
+      const [description, response] = await Promise.all([describe(name), value]);
+      if (!description || description.DeletedDate != null || !response) return undefined;
       return valueFrom(response, storedType(tagsRecord(description.Tags)));
     },
 
