@@ -512,7 +512,53 @@ describe("concurrency and compaction", () => {
   });
 });
 
+/** The node runtime with a terminal that answers prompts from a script, recording the questions. */
+function scriptedRuntime(answers: string[]): Runtime & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    ...nodeRuntime,
+    asked,
+    writeStderr: () => {},
+    promptSecret: async (message: string) => {
+      asked.push(message);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error("no scripted answer left");
+      return answer;
+    },
+  };
+}
+
 describe("first use through SecretManagement", () => {
+  it("asks for a new password twice, again on a mismatch, and gives up after three tries", async () => {
+    delete process.env.SECRETSTORE_PASSWORD;
+    const home = tempHome("store-prompt");
+    const path = join(home, "store");
+    const parameters = { path, kdf: CHEAP };
+    const runtime = scriptedRuntime(["one", "two", "pw", "pw"]);
+    const sm = await SecretManagement.open({ home, runtime });
+    await sm.registerVault("v", "secretstore", { parameters });
+    await sm.setSecret("db", "x", { vault: "v" });
+    expect(runtime.asked).toHaveLength(4);
+    const store = await openStore(path);
+    await store.unlock("pw");
+    expect(await store.get("db")).toBe("x");
+
+    // A locked store with interaction "prompt" asks for its password; a wrong one is WRONG_PASSWORD.
+    const asking = scriptedRuntime(["nope", "pw"]);
+    const later = await SecretManagement.open({ home, runtime: asking });
+    await expect(later.getSecret("db", { vault: "v" })).rejects.toMatchObject({ code: "WRONG_PASSWORD" });
+    expect(await later.getSecret("db", { vault: "v" })).toBe("x");
+    expect(asking.asked).toHaveLength(2);
+
+    const home2 = tempHome("store-prompt");
+    const stubborn = scriptedRuntime(["a", "b", "c", "d", "", ""]);
+    const refused = await SecretManagement.open({ home: home2, runtime: stubborn });
+    await refused.registerVault("v", "secretstore", { parameters: { path: join(home2, "store"), kdf: CHEAP } });
+    await expect(refused.setSecret("db", "x", { vault: "v" })).rejects.toMatchObject({ code: "PASSWORD_REQUIRED" });
+    expect(existsSync(join(home2, "store", FILE_NAMES.header))).toBe(false);
+  });
+
+
   it("setSecret with no vault registered creates and registers `local` as the default SecretStore", async () => {
     const home = tempHome("store-first");
     process.env.SECRETSTORE_PASSWORD = PASSWORD;
