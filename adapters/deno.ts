@@ -1,5 +1,4 @@
 /** The Runtime for Deno, over `Deno.*` file, terminal and process APIs. */
-import process from "node:process";
 import { dirname } from "../core/paths.ts";
 import type { ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
@@ -66,6 +65,16 @@ interface DenoApi {
 
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const encoder = new TextEncoder();
+
+function isFound(probe: () => unknown): boolean {
+  try {
+    probe();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
 
 function attempt<T>(path: string, action: string, work: () => T): T {
   try {
@@ -267,9 +276,11 @@ export const denoRuntime: Runtime = {
   cwd: () => Deno.cwd(),
   hostname: () => Deno.hostname(),
   isProcessAlive(pid) {
-    // Deno.kill has no signal 0; node:process does, and Deno implements it natively.
+    if (Deno.build.os === "linux") return isFound(() => Deno.statSync(`/proc/${pid}`));
+    // Deno.kill has no signal 0; Node's process.kill does. Reached lazily: touching `process` starts
+    // Deno's Node compatibility layer, ~35 ms that start-up should not pay.
     try {
-      process.kill(pid, 0);
+      (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(pid, 0);
       return true;
     } catch (error) {
       return (error as { code?: string }).code === "EPERM";
