@@ -34,17 +34,26 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   return hmac(sha256, key, message);
 }
 
-/** A keyed hash reused for many messages: the key's inner and outer states are computed once. */
+/**
+ * HMAC-SHA-256 reused for many messages: the key's inner and outer states are computed once and
+ * copied into one scratch instance per message (no allocation; this runs on every lookup).
+ */
 export class KeyedHash {
   readonly #base: ReturnType<typeof hmac.create>;
+  readonly #scratch: ReturnType<typeof hmac.create>;
+  readonly #out = new Uint8Array(32);
   constructor(key: Uint8Array) {
     this.#base = hmac.create(sha256, key);
+    this.#scratch = hmac.create(sha256, key);
   }
   digest(message: Uint8Array): Uint8Array {
-    return this.#base.clone().update(message).digest();
+    this.#base._cloneInto(this.#scratch).update(message).digestInto(this.#out);
+    return this.#out.slice();
   }
   destroy(): void {
     this.#base.destroy();
+    this.#scratch.destroy();
+    this.#out.fill(0);
   }
 }
 
