@@ -14,7 +14,7 @@ import { __TESTS, FILE_NAMES, SecretStore, type StoreConfig } from "../core/stor
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagement } from "../mod.ts";
 import { tempHome } from "./helpers/home.ts";
-import { DIST, runScript, ROOT } from "./helpers/runtimes.ts";
+import { DIST, ROOT, runScript } from "./helpers/runtimes.ts";
 
 const PASSWORD = "correct horse battery staple";
 const CHEAP = { ...MIN_KDF };
@@ -575,3 +575,19 @@ describe("first use through SecretManagement", () => {
     }
   });
 });
+
+describe("docs/readme/secretstore.md", () => {
+  it("its example runs as written and prints the secret", () => {
+    const markdown = readFileSync(join(ROOT, "docs/readme/secretstore.md"), "utf8");
+    const example = /```ts\n([\s\S]*?)```/.exec(markdown)![1]!;
+    const script = join(tempHome("store-readme"), "example.mjs");
+    writeFileSync(script, example.replace('"secretmanagement"', JSON.stringify(join(DIST, "mod.js"))));
+    const run = spawnSync(process.execPath, [script], {
+      encoding: "utf8",
+      env: { ...process.env, SECRETMANAGEMENT_HOME: tempHome("store-readme"), SECRETSTORE_PASSWORD: PASSWORD },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("first value\n");
+  });
+});
+
