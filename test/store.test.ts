@@ -434,9 +434,11 @@ const store = await SecretStore.open({ runtime: await detectRuntime(), directory
 try { store.exists(); console.log("read"); } catch (error) { console.log(error.code, error.message); }\n`,
     );
     // Tests run as root in CI, where permission bits do not stop reads: run the reader as nobody.
-    const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script], {
-      encoding: "utf8",
-    });
+    const asNobody = (command: string, args: string[]) =>
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...args], { encoding: "utf8" });
+    const precondition = asNobody("test", ["-r", join(DIST, "mod.js")]);
+    expect(precondition.status, `user nobody must be able to read ${DIST} (and setpriv must exist) for this test`).toBe(0);
+    const run = asNobody(process.execPath, [script]);
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/^PERMISSION_DENIED .*store\.header/);
   });
