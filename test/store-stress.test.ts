@@ -97,6 +97,16 @@ describe("SecretStore stress", () => {
     expect([...runtimeA.warnings, ...runtimeB.warnings]).toEqual([]);
   });
 
+  it("many store objects in one process share one exit hook (none is kept alive by it)", async () => {
+    const directory = await newStore();
+    const before = process.listenerCount("exit");
+    for (let i = 0; i < 20; i++) {
+      const store = await SecretStore.open({ runtime: nodeRuntime, directory });
+      await store.set(`n${i}`, "v");
+    }
+    expect(process.listenerCount("exit") - before).toBeLessThanOrEqual(1);
+  });
+
   it("8 processes (node, deno, bun) writing 200 secrets each at once: all 1 600 are there, read by a fresh process", async () => {
     const directory = await newStore();
     const runtimes: RuntimeName[] = ["node", "deno", "bun", "node", "deno", "bun", "node", "deno"];

@@ -138,6 +138,26 @@ function validateConfigChanges(changes: Partial<StoreConfig>): void {
   }
 }
 
+/**
+ * Stores whose key lives until exit, per runtime: one exit hook locks them all. The references are
+ * weak, so a store the program dropped is not kept alive (index and all) by a hook of its own.
+ */
+const lockedAtExit = new WeakMap<Runtime, Set<WeakRef<SecretStore>>>();
+
+function lockAtExit(runtime: Runtime, store: SecretStore): void {
+  let stores = lockedAtExit.get(runtime);
+  if (stores === undefined) {
+    const all = new Set<WeakRef<SecretStore>>();
+    runtime.onExit(() => {
+      for (const ref of all) ref.deref()?.lock();
+    });
+    lockedAtExit.set(runtime, all);
+    stores = all;
+  }
+  for (const ref of stores) if (ref.deref() === undefined) stores.delete(ref);
+  stores.add(new WeakRef(store));
+}
+
 const testHooks: { keyBuffers?: (store: SecretStore) => Uint8Array[] } = {};
 
 export class SecretStore {
@@ -442,7 +462,7 @@ export class SecretStore {
     this.#expiresAt = seconds < 0 ? Infinity : Date.now() + seconds * 1000;
     if (seconds < 0 && !this.#exitHookInstalled) {
       this.#exitHookInstalled = true;
-      this.#runtime.onExit(() => this.lock());
+      lockAtExit(this.#runtime, this);
     }
     try {
       this.#loadLog();
