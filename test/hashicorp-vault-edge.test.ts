@@ -3,14 +3,13 @@
  * registers it, takes the address and token from worker bindings, and round-trips values with
  * metadata over plain fetch.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
 import { ROOT } from "./helpers/runtimes.ts";
+import { runWorker } from "./helpers/workerd.ts";
 
 let bao: OpenBao;
 let work: string;
@@ -55,37 +54,16 @@ export default {
 
 it("runs in workerd with the address and token from bindings", async () => {
   const entry = join(work, "worker.mjs");
-  const outfile = join(work, "bundle.mjs");
   writeFileSync(entry, WORKER);
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    outfile,
-    logLevel: "silent",
+  const { status, text } = await runWorker(entry, { BAO_ADDR: bao.address, VAULT_TOKEN: bao.rootToken });
+  expect(status, text).toBe(200);
+  expect(JSON.parse(text)).toEqual({
+    runtime: "web",
+    bytes: [0, 1, 255],
+    login: { username: "u", password: "p" },
+    again: "SECRET_EXISTS",
+    info: [["edge/bytes", "bytes", 2, "1970-01-01T00:00:00.000Z"], ["edge/login", "credential", null, null]],
   });
-  const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.mjs", contents: readFileSync(outfile, "utf8") }],
-    bindings: { BAO_ADDR: bao.address, VAULT_TOKEN: bao.rootToken },
-    compatibilityDate: "2024-09-01",
-  });
-  try {
-    const response = await mf.dispatchFetch("http://localhost/");
-    const text = await response.text();
-    expect(response.status, text).toBe(200);
-    expect(JSON.parse(text)).toEqual({
-      runtime: "web",
-      bytes: [0, 1, 255],
-      login: { username: "u", password: "p" },
-      again: "SECRET_EXISTS",
-      info: [["edge/bytes", "bytes", 2, "1970-01-01T00:00:00.000Z"], ["edge/login", "credential", null, null]],
-    });
-  } finally {
-    await mf.dispose();
-  }
   const stored = await bao.api("GET", "secret/data/edge/bytes");
   expect(stored.data.data).toEqual({ value: "AAH/" });
 }, 60_000);

@@ -5,13 +5,12 @@
  * The session runs asynchronously, so a fixture server in the test's own process keeps answering.
  */
 import { spawn } from "node:child_process";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { homeEnv, secretCommand } from "./cli.ts";
 import { tempHome } from "./home.ts";
 import { ROOT, type RuntimeName, runtimeCommand } from "./runtimes.ts";
+import { runWorker } from "./workerd.ts";
 
 export interface ConsoleExample {
   command: string;
@@ -42,8 +41,9 @@ export async function runConsoleExamples(
   const command = secretCommand("bun").map((word) => `'${word}'`).join(" ");
   writeFileSync(join(bin, "secret"), `#!/bin/sh\nexec ${command} "$@"\n`, { mode: 0o755 });
   const marker = "@@example@@";
+  // The last line stops an unlock agent a page may have started.
   const script = expected.map((example, i) => `echo "${marker} ${i}"\n${example.command} 2>&1\necho "${marker} exit $?"`)
-    .join("\n");
+    .join("\n") + "\nsecret store lock >/dev/null 2>&1 || true\n";
   const child = spawn("bash", ["-c", script], {
     cwd: home,
     env: homeEnv(join(home, "sm"), { ...env, PATH: `${bin}:${env.PATH ?? process.env.PATH}` }),
@@ -111,27 +111,7 @@ console.log(JSON.stringify({ same, type: info.type, when: info.metadata.when ins
  * real workerd through miniflare with `bindings`; resolves with the worker's JSON answer.
  */
 export async function runCloudWorker(bindings: Record<string, string>): Promise<unknown> {
-  const outfile = join(tempHome("cloud-worker"), "worker.mjs");
-  await build({
-    entryPoints: [join(ROOT, "test/fixtures/azure/cloud-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    outfile,
-    logLevel: "silent",
-    // Native and Node-only packages of other built-in vaults, never loaded on the edge.
-    external: ["@napi-rs/keyring", "kdbxweb"],
-  });
-  const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.mjs", contents: readFileSync(outfile, "utf8") }],
-    bindings,
-    compatibilityDate: "2024-09-01",
-  });
-  try {
-    return await (await mf.dispatchFetch("http://localhost/")).json();
-  } finally {
-    await mf.dispose();
-  }
+  const { status, text } = await runWorker(join(ROOT, "test/fixtures/azure/cloud-worker.ts"), bindings);
+  if (status !== 200) throw new Error(`worker answered ${status}: ${text}`);
+  return JSON.parse(text);
 }
