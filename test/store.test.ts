@@ -2,7 +2,7 @@
  * SecretStore engine: keys, config, timeouts, concurrency, tampering and torn writes. Stores use the
  * cheapest KDF parameters the bounds allow (m = 19 MiB, t = 2) through the explicit `kdf` option.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -425,19 +425,28 @@ describe("tampering and torn writes", () => {
     mkdirSync(directory, { recursive: true, mode: 0o755 });
     chmodSync(join(directory, ".."), 0o755);
     writeFileSync(join(directory, FILE_NAMES.header), new Uint8Array(168), { mode: 0o600 });
-    const script = join(tempHome("store-nobody"), "read.mjs");
-    chmodSync(join(script, ".."), 0o755);
+    // The checkout may sit where nobody cannot read (CI clones anywhere): give the reader its own copy
+    // of the build and the packages core needs, in a world-readable directory.
+    const reader = tempHome("store-nobody");
+    chmodSync(reader, 0o755);
+    cpSync(DIST, join(reader, "dist"), { recursive: true });
+    for (const pkg of ["@noble/ciphers", "@noble/hashes", "hash-wasm"]) {
+      cpSync(join(ROOT, "node_modules", pkg), join(reader, "node_modules", pkg), { recursive: true, dereference: true });
+    }
+    writeFileSync(join(reader, "package.json"), JSON.stringify({ type: "module" }));
+    const script = join(reader, "read.mjs");
     writeFileSync(
       script,
-      `import { SecretStore, detectRuntime } from ${JSON.stringify(join(DIST, "mod.js"))};
+      `import { SecretStore, detectRuntime } from "./dist/mod.js";
 const store = await SecretStore.open({ runtime: await detectRuntime(), directory: ${JSON.stringify(directory)} });
 try { store.exists(); console.log("read"); } catch (error) { console.log(error.code, error.message); }\n`,
     );
+    execFileSync("chmod", ["-R", "a+rX", reader]);
     // Tests run as root in CI, where permission bits do not stop reads: run the reader as nobody.
     const asNobody = (command: string, args: string[]) =>
       spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...args], { encoding: "utf8" });
-    const precondition = asNobody("test", ["-r", join(DIST, "mod.js")]);
-    expect(precondition.status, `user nobody must be able to read ${DIST} (and setpriv must exist) for this test`).toBe(0);
+    const precondition = asNobody("test", ["-r", script]);
+    expect(precondition.status, "setpriv must exist and user nobody must reach the temp dir for this test").toBe(0);
     const run = asNobody(process.execPath, [script]);
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/^PERMISSION_DENIED .*store\.header/);
