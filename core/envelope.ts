@@ -66,6 +66,17 @@ export function secretFromJson(type: unknown, json: JsonValue): SecretValue {
   throw corrupt();
 }
 
+/** A credential or map stored as the JSON text of its value (cloud vaults keep the type elsewhere). */
+export function secretFromJsonText(type: SecretType, text: string): SecretValue {
+  let json: JsonValue;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
+  }
+  return secretFromJson(type, json);
+}
+
 export function encodeSecret(value: SecretValue): string {
   return JSON.stringify(secretToJson(value));
 }

@@ -13,7 +13,8 @@ import { decodeTagValue, encodeTagValue, metadataFromTags, metadataToTags } from
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { roundTripSource, runCloudWorker, runConsoleExamples, runSourceOn } from "./helpers/console-examples.ts";
-import { freePort, type Moto, startMoto } from "./helpers/moto.ts";
+import { type Moto, startMoto } from "./helpers/moto.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 

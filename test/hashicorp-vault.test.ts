@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement, type VaultParameters } from "../mod.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
-import { freePort, type OpenBao, startDiskBackedOpenBao, startOpenBao } from "./helpers/openbao.ts";
+import { type OpenBao, startDiskBackedOpenBao, startOpenBao } from "./helpers/openbao.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const run = promisify(execFile);
 

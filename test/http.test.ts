@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWithRetry, retryAfterMs } from "../core/http.ts";
-import { freePort } from "./helpers/openbao.ts";
+import { freePort } from "./helpers/ports.ts";
 
 interface Step {
   status: number;

@@ -35,10 +35,6 @@ function parse(bytes: Uint8Array): Record<string, JsonValue> {
   return parsed as Record<string, JsonValue>;
 }
 
-export function decodeName(bytes: Uint8Array): string {
-  return parse(bytes).name as string;
-}
-
 export function decodePut(bytes: Uint8Array): PutPayload {
   const json = parse(bytes);
   return {

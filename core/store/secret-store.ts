@@ -43,7 +43,7 @@ import {
   wrapDataKey,
 } from "./format.ts";
 import { StoreKeys } from "./keys.ts";
-import { decodeInfo, decodeName, decodePut, encodeDelete, encodePut } from "./payload.ts";
+import { decodeInfo, decodePut, encodeDelete, encodePut } from "./payload.ts";
 
 export type { StoreConfig } from "./format.ts";
 export type { KdfParams } from "../crypto/kdf.ts";

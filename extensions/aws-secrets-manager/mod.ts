@@ -9,14 +9,13 @@
  * reads as missing, and setting it again restores it first.
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
-import { secretFromJson, secretToJson } from "../../core/envelope.ts";
+import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { fetchWithRetry } from "../../core/http.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import {
   isCredential,
-  type JsonValue,
   type Metadata,
   SECRET_TYPES,
   type SecretType,
@@ -107,13 +106,7 @@ function valueFrom(response: SecretValueResponse, type: SecretType): SecretValue
   if (response.SecretBinary !== undefined) return base64ToBytes(response.SecretBinary);
   const text = response.SecretString ?? "";
   if (type === "string" || type === "bytes") return text;
-  let json: JsonValue;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
-  }
-  return secretFromJson(type, json);
+  return secretFromJsonText(type, text);
 }
 
 export default defineVault((context: VaultContext): VaultExtension => {

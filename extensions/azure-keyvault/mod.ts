@@ -6,12 +6,12 @@
  * Names must match ^[0-9a-zA-Z-]+$ (Key Vault's rule); others are refused, never rewritten.
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
-import { secretFromJson, secretToJson } from "../../core/envelope.ts";
+import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { fetchWithRetry } from "../../core/http.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
-import { type JsonValue, type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
+import { type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
 import { authMethod, createTokenSource } from "./auth.ts";
 
@@ -56,13 +56,7 @@ function decodeValue(bundle: SecretBundle): SecretValue {
       throw new SecretManagementError("STORE_CORRUPT", "a bytes secret does not hold base64");
     }
   }
-  let json: JsonValue;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
-  }
-  return secretFromJson(type, json);
+  return secretFromJsonText(type, text);
 }
 
 /** The secret name is the path segment after /secrets/ in an id. */

@@ -15,7 +15,7 @@ import { defineVault, type VaultContext, type VaultExtension, type VaultSecretIn
 import { withLock } from "../../core/lock.ts";
 import { dirname, isAbsolutePath, joinPath } from "../../core/paths.ts";
 import type { FileSystem } from "../../core/runtime.ts";
-import { type Metadata, SECRET_TYPES, type SecretValue } from "../../core/types.ts";
+import { type Metadata, SECRET_TYPES } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
 import { KdbxFile, loadKdbxweb, type Secrets } from "./database.ts";
 import {

@@ -4,8 +4,9 @@
  * user with a secretsmanager:* policy through moto's first unauthenticated calls and returns its keys.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { type AwsCredentials, signRequest } from "../../extensions/aws-secrets-manager/sigv4.ts";
+import { freePort } from "./ports.ts";
 
 export interface Moto {
   endpoint: string;
@@ -14,16 +15,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
