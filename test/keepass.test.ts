@@ -8,6 +8,7 @@
  * KeePassXC rewrite the whole file (header included) with its own KDBX 4 writer.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -258,6 +259,33 @@ describe("keepass: errors", () => {
       }
       expect(readFileSync(path).equals(before)).toBe(true);
     }
+  });
+
+  it("a file asking for unbounded Argon2 work is STORE_CORRUPT at once, not a hang", async () => {
+    const path = join(tempHome("keepass-kdf"), "k.kdbx");
+    await createKdbx4(path, "Argon2id");
+    const file = readFileSync(path);
+    // KDBX 4 KDF parameters: a VariantDictionary entry UInt64 (0x05) named "I", 8 bytes of value.
+    const marker = Buffer.from([0x05, 0x01, 0x00, 0x00, 0x00, 0x49, 0x08, 0x00, 0x00, 0x00]);
+    const at = file.indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    file.writeBigUInt64LE(2n ** 40n, at + marker.length);
+    // The header's SHA-256 follows its end field (type 0); fix it so only the KDF bound can refuse the file.
+    let end = 12;
+    for (;;) {
+      const type = file[end]!;
+      end += 5 + file.readInt32LE(end + 1);
+      if (type === 0) break;
+    }
+    createHash("sha256").update(file.subarray(0, end)).digest().copy(file, end);
+    writeFileSync(path, file);
+    const sm = await openVault({ path }, null);
+    const started = Date.now();
+    const refused = sm.unlockVault("kp", PASSWORD);
+    await expect(refused).rejects.toMatchObject({ code: "STORE_CORRUPT" });
+    await expect(refused).rejects.toThrow(/Argon2 with 1024 KiB × 1099511627776 iterations/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(readFileSync(path).equals(file)).toBe(true);
   });
 
   it("duplicate titles are AMBIGUOUS_NAME naming both paths; the full path picks one", async () => {

@@ -14,6 +14,9 @@ export type KdbxModule = typeof Kdbxweb;
 
 let loading: Promise<KdbxModule> | undefined;
 
+/** The most Argon2 work a file may ask for: 1 GiB of memory, and 10 passes over 1 GiB in all. */
+const MAX_ARGON2 = { memoryKiB: 1024 * 1024, workKiB: 10 * 1024 * 1024, parallelism: 16 };
+
 /** kdbxweb with hash-wasm's Argon2d/Argon2id plugged in. */
 export function loadKdbxweb(): Promise<KdbxModule> {
   loading ??= (async () => {
@@ -24,6 +27,13 @@ export function loadKdbxweb(): Promise<KdbxModule> {
       const argon2 = type === kdbxweb.CryptoEngine.Argon2TypeArgon2d ? argon2d : argon2id;
       if (version !== 0x13) {
         throw new kdbxweb.KdbxError(kdbxweb.Consts.ErrorCodes.Unsupported, "Argon2 version 1.0 is not supported");
+      }
+      // The parameters come from the file's header: a crafted file must not make us allocate or spin forever.
+      if (memory > MAX_ARGON2.memoryKiB || memory * iterations > MAX_ARGON2.workKiB || parallelism > MAX_ARGON2.parallelism) {
+        throw new SecretManagementError(
+          "STORE_CORRUPT",
+          `the file asks for Argon2 with ${memory} KiB × ${iterations} iterations × ${parallelism} lanes, beyond this extension's bounds`,
+        );
       }
       const hash = await argon2({
         password: new Uint8Array(password),
