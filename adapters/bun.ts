@@ -1,9 +1,10 @@
 /**
  * The Runtime for Bun: Node's file system and terminal handling (Bun implements `node:fs` and
- * `node:tty` natively), Bun's own process spawning and stdin.
+ * `node:tty` natively), Bun's own process spawning and stdin. No platform cipher: Bun's node:crypto
+ * lacks ChaCha20-Poly1305, so the SecretStore uses @noble/ciphers there.
  */
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
-import { nodeRuntime } from "./node.ts";
+import { nodeCompatibleRuntime } from "./node.ts";
 
 interface BunSubprocess {
   pid: number;
@@ -50,9 +51,8 @@ function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): 
 }
 
 export const bunRuntime: Runtime = {
-  ...nodeRuntime,
+  ...nodeCompatibleRuntime,
   name: "bun",
-  chacha20poly1305: undefined, // Bun's node:crypto has no chacha20-poly1305
   readStdin: () => Bun.stdin.bytes(),
   spawn: bunSpawn,
 };

@@ -1,8 +1,8 @@
 /** The Runtime for Deno, over `Deno.*` file, terminal and process APIs. */
 import { dirname } from "../core/paths.ts";
-import type { ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
+import type { Aead, ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
-import { nodeChaCha20Poly1305 } from "./node-aead.ts";
+import { chaCha20Poly1305From } from "./node-aead.ts";
 import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
 
 interface DenoFile {
@@ -64,6 +64,13 @@ interface DenoApi {
 }
 
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+let platformAead: { aead: Aead | undefined } | undefined;
+
+/** A Node built-in module, loaded synchronously through Deno's `process` (which starts its Node layer). */
+function nodeBuiltin<T>(name: "node:crypto"): T {
+  return (globalThis as unknown as { process: { getBuiltinModule(name: string): T } }).process.getBuiltinModule(name);
+}
 const encoder = new TextEncoder();
 
 function isFound(probe: () => unknown): boolean {
@@ -267,7 +274,11 @@ export const denoRuntime: Runtime = {
   name: "deno",
   platform: platform(),
   fs: denoFileSystem,
-  chacha20poly1305: nodeChaCha20Poly1305,
+  get chacha20poly1305() {
+    // Fetched when a store is first opened, not at start-up: node:crypto starts Deno's Node layer.
+    platformAead ??= { aead: chaCha20Poly1305From(nodeBuiltin("node:crypto")) };
+    return platformAead.aead;
+  },
   pid: Deno.pid,
   uid: Deno.uid() ?? undefined,
   env: (name) => Deno.env.get(name),

@@ -1,14 +1,17 @@
 /**
  * ChaCha20-Poly1305 (RFC 8439) from `node:crypto`, for Node and Deno: several times faster than
  * JavaScript for the SecretStore's per-record seal and open. Bun's `node:crypto` lacks this cipher,
- * so the Bun adapter leaves it out and core uses @noble/ciphers.
+ * so the Bun adapter leaves it out and core uses @noble/ciphers. The module is passed in so that
+ * Deno can fetch it only when a store first needs it (loading it starts Deno's Node layer, ~30 ms).
  */
-import { createCipheriv, createDecipheriv, getCiphers } from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
 import type { Aead } from "../core/runtime.ts";
+
+type CipherModule = Pick<typeof NodeCrypto, "createCipheriv" | "createDecipheriv" | "getCiphers">;
 
 const TAG_LENGTH = 16;
 
-function available(): boolean {
+function available(getCiphers: CipherModule["getCiphers"]): boolean {
   try {
     return getCiphers().includes("chacha20-poly1305");
   } catch {
@@ -16,8 +19,8 @@ function available(): boolean {
   }
 }
 
-export const nodeChaCha20Poly1305: Aead | undefined = available()
-  ? {
+export function chaCha20Poly1305From({ createCipheriv, createDecipheriv, getCiphers }: CipherModule): Aead | undefined {
+  return available(getCiphers) ? {
     seal(key, nonce, plaintext, associatedData) {
       const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
       cipher.setAAD(associatedData, { plaintextLength: plaintext.length });
@@ -47,5 +50,5 @@ export const nodeChaCha20Poly1305: Aead | undefined = available()
         return undefined;
       }
     },
-  }
-  : undefined;
+  } : undefined;
+}

@@ -1,8 +1,8 @@
 /** The Runtime for Node.js. */
 import { spawn as spawnChild } from "node:child_process";
 import * as os from "node:os";
-import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
-import { nodeChaCha20Poly1305 } from "./node-aead.ts";
+import type { Aead, ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
+import { chaCha20Poly1305From } from "./node-aead.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
 
@@ -84,11 +84,11 @@ export function nodeSpawn(command: string, args: string[], options: SpawnOptions
   };
 }
 
-export const nodeRuntime: Runtime = {
+/** The Runtime over Node APIs without the platform cipher: shared with Bun, whose node:crypto lacks it. */
+export const nodeCompatibleRuntime: Runtime = {
   name: "node",
   platform: platform(),
   fs: nodeFileSystem,
-  chacha20poly1305: nodeChaCha20Poly1305,
   pid: process.pid,
   uid: typeof process.getuid === "function" ? process.getuid() : undefined,
   env: (name) => process.env[name],
@@ -131,5 +131,16 @@ export const nodeRuntime: Runtime = {
   spawn: nodeSpawn,
   onExit(callback) {
     process.once("exit", callback);
+  },
+};
+
+let platformAead: { aead: Aead | undefined } | undefined;
+
+export const nodeRuntime: Runtime = {
+  ...nodeCompatibleRuntime,
+  // Loaded when a store is first opened rather than at start-up, which one-shot commands feel.
+  get chacha20poly1305() {
+    platformAead ??= { aead: chaCha20Poly1305From(process.getBuiltinModule("node:crypto")) };
+    return platformAead.aead;
   },
 };

@@ -1,12 +1,16 @@
 /**
  * The unlock agent process (`secret __agent <socket>`, started by cli/agent.ts). It holds data keys
  * by store id, each until its timeout; it zeroes them and exits when the last one expires, on a
- * `lock` request, or on SIGTERM/SIGINT/SIGHUP.
+ * `lock` request, or on SIGTERM/SIGINT/SIGHUP. It also answers `read` for a store it holds the key
+ * of, from a store it keeps open, so that `secret get` need not load the store engine each time: the
+ * socket guards values exactly as it already guards the key that decrypts them.
  */
 import { createServer, type Socket } from "node:net";
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
+import { secretToJson } from "../core/envelope.ts";
 import { dirname } from "../core/paths.ts";
 import { type AgentRequest, type AgentResponse, checkAgentDir } from "./agent.ts";
+import type { SecretStore } from "../core/store/secret-store.ts";
 import type { Context } from "./context.ts";
 
 interface Entry {
@@ -14,6 +18,9 @@ interface Entry {
   /** Epoch ms, or undefined to hold the key until locked. */
   expires: number | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  directory: string | undefined;
+  /** Opened on the first `read`, locked when the key goes. */
+  store: Promise<SecretStore> | undefined;
 }
 
 export async function serve(context: Context): Promise<number> {
@@ -22,11 +29,14 @@ export async function serve(context: Context): Promise<number> {
   checkAgentDir(runtime, dirname(socketPath), false);
   const entries = new Map<string, Entry>();
 
+  const forget = (entry: Entry) => {
+    entry.key.fill(0);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.store?.then((store) => store.lock(), () => {});
+  };
+
   const shutdown = () => {
-    for (const entry of entries.values()) {
-      entry.key.fill(0);
-      if (entry.timer) clearTimeout(entry.timer);
-    }
+    for (const entry of entries.values()) forget(entry);
     entries.clear();
     server.close();
     runtime.fs!.remove(socketPath);
@@ -36,8 +46,7 @@ export async function serve(context: Context): Promise<number> {
   const drop = (storeId: string) => {
     const entry = entries.get(storeId);
     if (!entry) return;
-    entry.key.fill(0);
-    if (entry.timer) clearTimeout(entry.timer);
+    forget(entry);
     entries.delete(storeId);
     if (entries.size === 0) shutdown();
   };
@@ -46,21 +55,47 @@ export async function serve(context: Context): Promise<number> {
     if (typeof request.storeId !== "string" || typeof request.key !== "string") return { ok: false };
     const timeout = typeof request.timeout === "number" ? request.timeout : 900;
     const previous = entries.get(request.storeId);
-    if (previous) {
-      previous.key.fill(0);
-      if (previous.timer) clearTimeout(previous.timer);
-    }
+    if (previous) forget(previous);
     const entry: Entry = {
       key: base64ToBytes(request.key),
       expires: timeout > 0 ? Date.now() + timeout * 1000 : undefined,
       timer: undefined,
+      directory: typeof request.directory === "string" ? request.directory : undefined,
+      store: undefined,
     };
     if (timeout > 0) entry.timer = setTimeout(() => drop(request.storeId!), timeout * 1000);
     entries.set(request.storeId, entry);
     return { ok: true };
   };
 
-  const answer = (request: AgentRequest): AgentResponse => {
+  const openStore = async (storeId: string, entry: Entry): Promise<SecretStore> => {
+    const { SecretStore } = await import("../core/store/secret-store.ts");
+    const store = await SecretStore.open({ runtime, directory: entry.directory! });
+    if (store.storeId !== storeId) throw new Error("the directory now holds another store");
+    const key = entry.key.slice();
+    try {
+      store.unlockWithDataKey(key, { timeout: -1 }); // the agent's own timer decides how long
+    } finally {
+      key.fill(0);
+    }
+    return store;
+  };
+
+  const read = async (request: AgentRequest): Promise<AgentResponse> => {
+    const found = [...entries].find(([, entry]) => entry.directory !== undefined && entry.directory === request.directory);
+    if (!found || typeof request.name !== "string") return { ok: false };
+    const [storeId, entry] = found;
+    entry.store ??= openStore(storeId, entry);
+    try {
+      const value = await (await entry.store).get(request.name);
+      return value === undefined ? { ok: true } : { ok: true, value: secretToJson(value) };
+    } catch {
+      entry.store = undefined; // reset or locked elsewhere, or damaged: the client takes the ordinary path
+      return { ok: false };
+    }
+  };
+
+  const answer = async (request: AgentRequest): Promise<AgentResponse> => {
     switch (request.op) {
       case "ping":
         return { ok: true, pid: process.pid };
@@ -72,6 +107,8 @@ export async function serve(context: Context): Promise<number> {
         const remaining = entry.expires === undefined ? -1 : Math.max(1, Math.ceil((entry.expires - Date.now()) / 1000));
         return { ok: true, key: bytesToBase64(entry.key), remaining };
       }
+      case "read":
+        return await read(request);
       case "lock":
         setTimeout(shutdown, 0); // after the answer is written
         return { ok: true };
@@ -97,13 +134,11 @@ export async function serve(context: Context): Promise<number> {
         if (data.length > 64 * 1024) connection.destroy();
         return;
       }
-      let response: AgentResponse;
-      try {
-        response = answer(JSON.parse(data.slice(0, newline)) as AgentRequest);
-      } catch {
-        response = { ok: false };
-      }
-      connection.end(`${JSON.stringify(response)}\n`);
+      const line = data.slice(0, newline);
+      connection.removeAllListeners("data"); // one request per connection
+      (async () => answer(JSON.parse(line) as AgentRequest))()
+        .catch((): AgentResponse => ({ ok: false }))
+        .then((response) => connection.end(`${JSON.stringify(response)}\n`));
     });
   });
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, shutdown);

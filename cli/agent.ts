@@ -11,6 +11,7 @@ import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { joinPath } from "../core/paths.ts";
 import type { Runtime } from "../core/runtime.ts";
+import type { JsonValue, SecretType, SecretValue } from "../core/types.ts";
 import { requestLine } from "./unix-socket.ts";
 
 export interface HeldKey {
@@ -20,10 +21,14 @@ export interface HeldKey {
 }
 
 export interface AgentRequest {
-  op: "get" | "put" | "lock" | "ping";
+  op: "get" | "put" | "read" | "lock" | "ping";
   storeId?: string;
   key?: string;
   timeout?: number;
+  /** The store's directory: given with `put`, asked for by `read`. */
+  directory?: string;
+  /** The secret a `read` asks for. */
+  name?: string;
 }
 
 export interface AgentResponse {
@@ -31,6 +36,8 @@ export interface AgentResponse {
   key?: string;
   remaining?: number;
   pid?: number;
+  /** A `read`'s secret in its typed JSON form; absent when the store has no such secret. */
+  value?: { type: SecretType; value: JsonValue };
 }
 
 /** Unix sockets have a short path limit (108 bytes on Linux, 104 on macOS). */
@@ -92,18 +99,44 @@ export async function fetchKey(runtime: Runtime, home: string, storeId: string):
   return { key: base64ToBytes(response.key), remaining: response.remaining ?? -1 };
 }
 
+/**
+ * A secret read by the agent from the store in `directory`, so this process loads neither the store
+ * engine nor its log; undefined when no agent holds that store's key or it has no such secret (the
+ * caller then takes the ordinary path, which reports why).
+ */
+export async function readThroughAgent(
+  runtime: Runtime,
+  home: string,
+  directory: string,
+  name: string,
+): Promise<SecretValue | undefined> {
+  const { dir, socket } = agentPaths(runtime, home);
+  if (runtime.fs!.stat(socket) === undefined) return undefined;
+  checkAgentDir(runtime, dir, false);
+  const response = await ask(socket, { op: "read", directory, name }).catch(() => undefined);
+  if (!response?.ok || response.value === undefined) return undefined;
+  const { secretFromJson } = await import("../core/envelope.ts");
+  return secretFromJson(response.value.type, response.value.value);
+}
+
 /** Gives a data key to the agent, starting one (and replacing a stale socket) when none answers. */
 export async function giveKey(
   runtime: Runtime,
   home: string,
-  entry: { storeId: string; key: Uint8Array; timeout: number },
+  entry: { storeId: string; directory: string; key: Uint8Array; timeout: number },
 ): Promise<void> {
   const { dir, socket } = agentPaths(runtime, home);
   if (socket.length > MAX_SOCKET_PATH) {
     throw new SecretManagementError("UNSUPPORTED", `the agent socket path is too long for a Unix socket: ${socket}`);
   }
   checkAgentDir(runtime, dir, true);
-  const request: AgentRequest = { op: "put", storeId: entry.storeId, key: bytesToBase64(entry.key), timeout: entry.timeout };
+  const request: AgentRequest = {
+    op: "put",
+    storeId: entry.storeId,
+    directory: entry.directory,
+    key: bytesToBase64(entry.key),
+    timeout: entry.timeout,
+  };
   if ((await ask(socket, request))?.ok) return;
   runtime.fs!.remove(socket); // stale: its agent is gone
   await startAgent(socket, request);

@@ -6,6 +6,7 @@
 import type { SecretManagement } from "../core/manager.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { LOCAL_VAULT } from "../core/manager.ts";
+import type { SecretValue } from "../core/types.ts";
 import type { Context } from "./context.ts";
 
 export interface StoreConfig {
@@ -21,6 +22,7 @@ export interface Store {
   readonly config: StoreConfig;
   setConfig(changes: Partial<StoreConfig>, options?: { password?: string }): Promise<void>;
   readonly storeId: string;
+  readonly directory: string;
   isLocked(): boolean;
   unlock(password: string, options?: { timeout?: number }): Promise<void>;
   lock(): void;
@@ -148,10 +150,32 @@ export async function shareWithAgent(context: Context, sm: SecretManagement, sto
   const { giveKey } = await import("./agent.ts");
   const key = store.exportDataKey();
   try {
-    await giveKey(context.runtime, sm.home, { storeId: store.storeId, key, timeout });
+    await giveKey(context.runtime, sm.home, { storeId: store.storeId, directory: store.directory, key, timeout });
   } catch (error) {
     context.warn(`the unlock agent did not start: ${(error as Error).message}`);
   } finally {
     key.fill(0);
   }
+}
+
+/**
+ * `secret get` from the unlock agent when the vault it would read first (--vault, else the default)
+ * is a SecretStore whose key the agent holds: the agent answers from its open store, and this process
+ * skips loading the manager, the store engine and the log. Undefined when that does not apply.
+ */
+export async function readFromAgent(context: Context, name: string, vault: string | undefined): Promise<SecretValue | undefined> {
+  const [{ VaultRegistry, findVaultName }, { joinPath, resolveHome }] = await Promise.all([
+    import("../core/registry.ts"),
+    import("../core/paths.ts"),
+  ]);
+  const home = resolveHome(context.runtime);
+  const data = new VaultRegistry(context.runtime, home).read();
+  const target = vault ?? data.defaultVault ?? undefined;
+  const registered = target === undefined ? undefined : findVaultName(data, target);
+  const registration = registered === undefined ? undefined : data.vaults[registered];
+  if (registration?.module !== STORE_MODULE) return undefined;
+  const path = registration.parameters.path;
+  const directory = typeof path === "string" ? path : joinPath(context.runtime, home, "secretstore");
+  const { readThroughAgent } = await import("./agent.ts");
+  return await readThroughAgent(context.runtime, home, directory, name);
 }

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeRuntime } from "../adapters/node.ts";
-import { nodeChaCha20Poly1305 } from "../adapters/node-aead.ts";
+import * as nodeCrypto from "node:crypto";
+import { chaCha20Poly1305From } from "../adapters/node-aead.ts";
 import { open, seal, xchachaOver } from "../core/crypto/aead.ts";
 import { crc32, fromHex, toHex } from "../core/crypto/bytes.ts";
 import { argon2idNoble, argon2idWasm, derivePasswordKey, MAX_KDF, MIN_KDF } from "../core/crypto/kdf.ts";
@@ -24,6 +25,8 @@ import {
 import { StoreKeys } from "../core/store/keys.ts";
 import { FILE_NAMES, SecretStore } from "../core/store/secret-store.ts";
 import { tempHome } from "./helpers/home.ts";
+
+const nodeChaCha20Poly1305 = chaCha20Poly1305From(nodeCrypto);
 
 interface VectorRecord {
   offset: number;

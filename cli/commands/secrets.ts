@@ -6,7 +6,7 @@ import { selectField } from "../../core/references.ts";
 import type { Metadata, SecretType, SecretValue } from "../../core/types.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable, progress } from "../output.ts";
-import { createLocalStore, prepareStores } from "../stores.ts";
+import { createLocalStore, prepareStores, readFromAgent } from "../stores.ts";
 import { buildSecretValue, parseMetadata, type RawValue } from "../values.ts";
 
 async function readValue(context: Context, type: SecretType): Promise<RawValue> {
@@ -53,15 +53,19 @@ function printValue(context: Context, value: SecretValue): void {
 }
 
 export async function get(context: Context): Promise<void> {
-  const sm = await context.open();
   const vault = context.flag("vault");
-  await prepareStores(context, sm, vault);
   const name = context.arg("name")!;
-  const value = await sm.getSecret(name, vault === undefined ? {} : { vault });
+  const value = (await readFromAgent(context, name, vault)) ?? (await getThroughVaults(context, name, vault));
   const field = context.flag("field");
   const picked = selectField(value, field, `"${name}"`);
   if (context.has("json")) printJson(context, valueJson(picked));
   else printValue(context, picked);
+}
+
+async function getThroughVaults(context: Context, name: string, vault: string | undefined): Promise<SecretValue> {
+  const sm = await context.open();
+  await prepareStores(context, sm, vault);
+  return await sm.getSecret(name, vault === undefined ? {} : { vault });
 }
 
 /** The typed JSON form; a bytes value is its base64 text: {"type": "bytes", "value": "AAEC"}. */
