@@ -28,6 +28,11 @@ const env: Record<string, string> = {
   NO_COLOR: "1",
 };
 delete env.SECRETSTORE_PASSWORD;
+// A machine-wide setting, not ours: with it every Node process parses the whole CA bundle at start
+// (~100 ms here). Measured without it unless BENCH_KEEP_CA=1; the output says which.
+const keepCa = process.env.BENCH_KEEP_CA === "1";
+// Emptied rather than deleted: Deno's spawnSync adds the parent's environment to the one it is given.
+if (!keepCa) env.NODE_EXTRA_CA_CERTS = "";
 
 function run(command: string, args: string[], input = "", extraEnv: Record<string, string> = {}): string {
   const result = spawnSync(command, args, { env: { ...env, ...extraEnv }, input, encoding: "utf8" });
@@ -106,6 +111,11 @@ try {
     );
   }
   console.log("\ntargets for secret get: bun <= 1.0x, deno <= 1.5x, node <= 2.5x of pass show");
+  console.log(
+    keepCa || !process.env.NODE_EXTRA_CA_CERTS
+      ? "NODE_EXTRA_CA_CERTS as in the environment"
+      : "NODE_EXTRA_CA_CERTS emptied for every command (BENCH_KEEP_CA=1 keeps it: +~100 ms per Node start here)",
+  );
 } finally {
   // Stop the agent this run started (a no-op when none did).
   spawnSync(join(BIN, "bun"), [join(ROOT, "cli/main.ts"), "store", "lock"], { env });
