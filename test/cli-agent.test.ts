@@ -39,6 +39,27 @@ afterAll(() => {
 });
 
 describe("unlock agent", () => {
+  it("answers reads from the store whose key it holds, on every runtime, and nothing else", async () => {
+    const dir = home("agent-read");
+    const directory = join(dir, "store");
+    const { SecretStore } = await import("../core/store/secret-store.ts");
+    const { nodeRuntime } = await import("../adapters/node.ts");
+    const store = await SecretStore.open({ runtime: nodeRuntime, directory, kdf: { memoryKiB: 19 * 1024, iterations: 2, parallelism: 1 } });
+    await store.create({ password: "pw" });
+    await store.set("db", { username: "app", password: "s3cret" });
+    const key = Buffer.from(store.exportDataKey()).toString("hex");
+    expect(agent("node", dir, "give", store.storeId, key, "60", directory)).toEqual({ ok: true });
+    for (const rt of ["deno", "bun", "node"] as const) {
+      expect(agent(rt, dir, "read", directory, "DB")).toEqual({ value: { username: "app", password: "s3cret" } });
+    }
+    await store.set("added-later", "seen"); // another process's write reaches the agent's open store
+    expect(agent("bun", dir, "read", directory, "added-later")).toEqual({ value: "seen" });
+    expect(agent("bun", dir, "read", directory, "missing")).toEqual({ value: null });
+    expect(agent("bun", dir, "read", join(dir, "elsewhere"), "db")).toEqual({ value: null });
+    store.lock();
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
+  });
+
   it("holds a key given on one runtime for clients on the others, then stops and removes its socket", () => {
     const dir = home("agent");
     expect(agent("node", dir, "give", "store-1", KEY, "60")).toEqual({ ok: true });

@@ -1,6 +1,7 @@
 // Drives the unlock agent client on whichever runtime runs this:
-// `<agent module> <detect module> <home> <op> [storeId] [keyHex] [timeout]`; prints a JSON result.
-const [agentPath, detectPath, home, op, storeId, keyHex, timeout] = process.argv.slice(2);
+// `<agent module> <detect module> <home> <op> [storeId] [keyHex] [timeout] [directory]`, or
+// `... read <directory> <name>`; prints a JSON result.
+const [agentPath, detectPath, home, op, storeId, keyHex, timeout, directory] = process.argv.slice(2);
 const agent = await import(agentPath);
 const { detectRuntime } = await import(detectPath);
 const runtime = await detectRuntime();
@@ -8,11 +9,15 @@ const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
 try {
   if (op === "give") {
     const key = new Uint8Array(keyHex.match(/../g).map((h) => parseInt(h, 16)));
-    await agent.giveKey(runtime, home, { storeId, key, timeout: Number(timeout) });
+    await agent.giveKey(runtime, home, { storeId, directory, key, timeout: Number(timeout) });
     console.log(JSON.stringify({ ok: true }));
   } else if (op === "fetch") {
     const held = await agent.fetchKey(runtime, home, storeId);
     console.log(JSON.stringify(held ? { key: hex(held.key), remaining: held.remaining } : { key: null }));
+  } else if (op === "read") {
+    const [readDirectory, name] = [storeId, keyHex];
+    const value = await agent.readThroughAgent(runtime, home, readDirectory, name);
+    console.log(JSON.stringify({ value: value ?? null }));
   } else if (op === "ping") {
     console.log(JSON.stringify((await agent.ask(agent.agentPaths(runtime, home).socket, { op: "ping" })) ?? null));
   } else if (op === "stop") {
