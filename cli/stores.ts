@@ -164,9 +164,10 @@ export async function shareWithAgent(context: Context, sm: SecretManagement, sto
  * skips loading the manager, the store engine and the log. Undefined when that does not apply.
  */
 export async function readFromAgent(context: Context, name: string, vault: string | undefined): Promise<SecretValue | undefined> {
-  const [{ VaultRegistry, findVaultName }, { joinPath, resolveHome }] = await Promise.all([
+  const [{ VaultRegistry, findVaultName }, { resolveHome }, { storeDirectory }] = await Promise.all([
     import("../core/registry.ts"),
     import("../core/paths.ts"),
+    import("../extensions/secretstore/directory.ts"),
   ]);
   const home = resolveHome(context.runtime);
   const data = new VaultRegistry(context.runtime, home).read();
@@ -174,8 +175,7 @@ export async function readFromAgent(context: Context, name: string, vault: strin
   const registered = target === undefined ? undefined : findVaultName(data, target);
   const registration = registered === undefined ? undefined : data.vaults[registered];
   if (registration?.module !== STORE_MODULE) return undefined;
-  const path = registration.parameters.path;
-  const directory = typeof path === "string" ? path : joinPath(context.runtime, home, "secretstore");
+  const directory = storeDirectory(context.runtime, home, registration.parameters);
   const { readThroughAgent } = await import("./agent.ts");
   return await readThroughAgent(context.runtime, home, directory, name);
 }

@@ -8,9 +8,9 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension } from "../../core/extension.ts";
-import { joinPath } from "../../core/paths.ts";
 import { type KdfParams, SecretStore } from "../../core/store/secret-store.ts";
 import { SECRET_TYPES } from "../../core/types.ts";
+import { storeDirectory } from "./directory.ts";
 
 export const PASSWORD_ENV = "SECRETSTORE_PASSWORD";
 const NEW_PASSWORD_ATTEMPTS = 3;
@@ -42,7 +42,7 @@ function readParameters(context: VaultContext) {
     };
   }
   return {
-    directory: typeof path === "string" ? path : joinPath(context.runtime, context.home, "secretstore"),
+    directory: storeDirectory(context.runtime, context.home, context.parameters),
     noPassword: authentication === "none",
     kdf: kdfParams,
   };
