@@ -1,24 +1,63 @@
 /**
- * HTTP for remote vaults over web-standard fetch: a timeout per attempt, and retries with
- * exponential backoff on network errors, 429 and 5xx (honouring Retry-After), never on other 4xx,
- * whose answers are final. What cannot be reached becomes VAULT_UNAVAILABLE.
+ * HTTP for remote vaults over web-standard fetch, one `HttpClient` per vault instance:
+ *
+ * - a timeout per attempt and a deadline for the whole call (retries and waits included);
+ * - retries with exponential backoff on network errors, 429 and 5xx (honouring Retry-After), never on
+ *   other 4xx, whose answers are final. A write (`write: true`) is retried only when the server
+ *   certainly did not act on it — a refused connection, 429 or 503 — because a write that timed out
+ *   may still land later, after a newer write (see docs/readme/http-vaults.md);
+ * - redirects followed by hand, and only within the origin the vault was configured with: a redirect
+ *   to another host, port or scheme (https → http included) would carry the token and the secret
+ *   there, so it is refused;
+ * - at most `maxConcurrent` requests in flight; the others wait, so a burst reuses a few kept-alive
+ *   connections instead of opening one socket each;
+ * - bodies read with a cap (error bodies much smaller), so a hostile server cannot make us buffer
+ *   hundreds of megabytes.
+ *
+ * What cannot be reached, or answers in a way no vault server would, is VAULT_UNAVAILABLE naming the vault.
  */
 import { SecretManagementError } from "./errors.ts";
 
-export interface RetryOptions {
+export interface HttpClientOptions {
+  /** Named in every error. */
+  vault: string;
   /** Per attempt. Default 30 s. */
   timeoutMs?: number;
+  /** For the whole call, retries and waits included. Default twice the per-attempt timeout. */
+  deadlineMs?: number;
   /** Further attempts after the first. Default 3. */
   retries?: number;
   /** First backoff delay; doubles each time, with jitter. Default 200 ms. */
   backoffMs?: number;
   /** Longest wait honoured from Retry-After. Default 30 s. */
   maxDelayMs?: number;
-  /** Named in errors. */
-  vault?: string;
+  /** Requests in flight at once for this vault. Default 16. */
+  maxConcurrent?: number;
 }
 
+export interface RequestOptions {
+  /** Not safe to repeat blindly: retried only when the server certainly did not act on it. */
+  write?: boolean;
+  /** Largest successful body read; larger is VAULT_UNAVAILABLE. Default 64 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpReply {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  /** The body as text; for answers of 300 and above only its first 64 KiB. */
+  text: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONCURRENT = 16;
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+const ERROR_BODY_BYTES = 64 * 1024;
+const MAX_REDIRECTS = 5;
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Statuses that say the server did not act on the request, so even a write may be sent again. */
+const NOT_ACTED_STATUS = new Set([429, 503]);
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
@@ -35,34 +74,169 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function fetchWithRetry(url: string | URL, init: RequestInit = {}, options: RetryOptions = {}): Promise<Response> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const retries = options.retries ?? 3;
-  const backoffMs = options.backoffMs ?? 200;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
-  const origin = new URL(url).origin;
-  for (let attempt = 0; ; attempt++) {
-    let response: Response | undefined;
-    let failure: unknown;
+/** A counting semaphore: `run` waits for a free slot, so at most `limit` tasks run at once. */
+export class ConcurrencyLimit {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      failure = error;
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
     }
-    if (response && !isRetryableStatus(response.status)) return response;
-    if (attempt >= retries) {
-      if (response) return response;
-      const reason = (failure as Error)?.name === "TimeoutError"
-        ? `no answer within ${timeoutMs} ms`
-        : ((failure as { cause?: { code?: string } })?.cause?.code ?? (failure as Error)?.message ?? "network error");
-      throw new SecretManagementError("VAULT_UNAVAILABLE", `cannot reach ${origin}: ${reason}`, {
-        vault: options.vault,
-        cause: failure,
-      });
+  }
+}
+
+/** A refused connection means nothing was sent; each runtime words it differently. */
+function connectionRefused(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === "ECONNREFUSED" || code === "ConnectionRefused") return true;
+    if (typeof message === "string" && /ECONNREFUSED|connection refused/i.test(message)) return true;
+  }
+  return false;
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  const failure = error as { name?: string; message?: string; cause?: { code?: string } } | undefined;
+  if (failure?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  return failure?.cause?.code ?? failure?.message ?? "network error";
+}
+
+/** Reads at most `limit` bytes of a body; `undefined` when it is longer (the rest is not read). */
+async function readCapped(response: Response, limit: number): Promise<Uint8Array | undefined> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
     }
-    const asked = response ? retryAfterMs(response.headers.get("retry-after")) : undefined;
-    await response?.body?.cancel();
-    const backoff = backoffMs * 2 ** attempt * (0.5 + Math.random() / 2);
-    await sleep(Math.min(asked ?? backoff, maxDelayMs));
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+export class HttpClient {
+  readonly vault: string;
+  readonly timeoutMs: number;
+  readonly #deadlineMs: number;
+  readonly #retries: number;
+  readonly #backoffMs: number;
+  readonly #maxDelayMs: number;
+  readonly #limit: ConcurrencyLimit;
+
+  constructor(options: HttpClientOptions) {
+    this.vault = options.vault;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#deadlineMs = options.deadlineMs ?? 2 * this.timeoutMs;
+    this.#retries = options.retries ?? 3;
+    this.#backoffMs = options.backoffMs ?? 200;
+    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.#limit = new ConcurrencyLimit(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  }
+
+  #unavailable(message: string, cause?: unknown): SecretManagementError {
+    return new SecretManagementError("VAULT_UNAVAILABLE", message, { vault: this.vault, cause });
+  }
+
+  /** Sends the request, retrying and following same-origin redirects as the module comment says. */
+  async request(url: string | URL, init: RequestInit = {}, options: RequestOptions = {}): Promise<HttpReply> {
+    const deadline = Date.now() + this.#deadlineMs;
+    const origin = new URL(url).origin;
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.#unavailable(`${origin} gave no usable answer within ${this.#deadlineMs} ms`);
+      const timeoutMs = Math.min(this.timeoutMs, left);
+      let reply: HttpReply | undefined;
+      let failure: unknown;
+      try {
+        reply = await this.#limit.run(() => this.#attempt(new URL(url), init, timeoutMs, options.maxBodyBytes ?? DEFAULT_MAX_BODY));
+      } catch (error) {
+        if (error instanceof SecretManagementError) throw error;
+        failure = error;
+      }
+      const retryable = reply
+        ? (options.write ? NOT_ACTED_STATUS : RETRYABLE_STATUS).has(reply.status)
+        : !options.write || connectionRefused(failure);
+      if (reply && !retryable) return reply;
+      if (!retryable || attempt >= this.#retries) {
+        if (reply) return reply;
+        const unknown = options.write && !connectionRefused(failure)
+          ? "; the write may or may not have been applied, read the secret to find out"
+          : "";
+        throw this.#unavailable(`cannot reach ${origin}: ${describeFailure(failure, timeoutMs)}${unknown}`, failure);
+      }
+      const asked = reply ? retryAfterMs(reply.headers.get("retry-after")) : undefined;
+      const backoff = this.#backoffMs * 2 ** attempt * (0.5 + Math.random() / 2);
+      await sleep(Math.min(asked ?? backoff, this.#maxDelayMs, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async #attempt(url: URL, init: RequestInit, timeoutMs: number, maxBodyBytes: number): Promise<HttpReply> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let current = url;
+    let currentInit: RequestInit = { ...init, redirect: "manual", signal };
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(current, currentInit);
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
+      if (location === null) {
+        const limit = response.status >= 300 ? ERROR_BODY_BYTES : maxBodyBytes;
+        const bytes = await readCapped(response, limit);
+        if (bytes === undefined && response.status < 300) {
+          throw this.#unavailable(`${url.origin} answered with a body over ${limit} bytes`);
+        }
+        const text = new TextDecoder().decode(bytes ?? new Uint8Array(0));
+        return { status: response.status, ok: response.ok, headers: response.headers, text };
+      }
+      await response.body?.cancel();
+      const target = new URL(location, current);
+      if (target.origin !== url.origin) {
+        throw this.#unavailable(
+          `${url.origin} redirected to ${target.origin}${target.pathname}: refusing to send credentials or values to ` +
+            `another origin (or from https to http); if that is the right server, use its address in the vault's parameters`,
+        );
+      }
+      if (hop >= MAX_REDIRECTS) throw this.#unavailable(`${url.origin} redirected more than ${MAX_REDIRECTS} times`);
+      if (response.status === 303) currentInit = { ...currentInit, method: "GET", body: undefined };
+      current = target;
+    }
+  }
+}
+
+/** The JSON body of a successful reply; anything else is VAULT_UNAVAILABLE (a proxy's login page, say). */
+export function jsonBody<T>(reply: HttpReply, vault: string, what: string): T {
+  if (reply.text.trim() === "") return {} as T;
+  try {
+    return JSON.parse(reply.text) as T;
+  } catch (error) {
+    const type = reply.headers.get("content-type") ?? "no content type";
+    throw new SecretManagementError(
+      "VAULT_UNAVAILABLE",
+      `${what} answered HTTP ${reply.status} with a body that is not JSON (${type}): is a proxy or login page in the way?`,
+      { vault, cause: error },
+    );
   }
 }

@@ -12,7 +12,7 @@ import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
-import { fetchWithRetry } from "../../core/http.ts";
+import { HttpClient, jsonBody } from "../../core/http.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import {
   isCredential,
@@ -27,6 +27,8 @@ import { loadCredentials } from "./credentials.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
 
 export const TYPE_TAG = "secretmanagement:type";
+/** Actions that change nothing, so a timed-out one may be sent again. */
+const READ_ACTIONS = new Set(["GetSecretValue", "DescribeSecret", "ListSecrets", "BatchGetSecretValue"]);
 /** AWS's rule for secret names; checked here because local servers such as moto do not. */
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const RESERVED = [TYPE_TAG];
@@ -124,6 +126,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
   const forceDelete = parameters.forceDelete === true;
   const recoveryWindowDays = typeof parameters.recoveryWindowDays === "number" ? parameters.recoveryWindowDays : 30;
   let credentials: Promise<AwsCredentials> | undefined;
+  const http = new HttpClient({ vault: vaultName });
 
   async function call<T>(action: string, body: Record<string, unknown>, secrets: string[] = []): Promise<T> {
     credentials ??= loadCredentials(context).catch((error) => {
@@ -141,9 +144,10 @@ export default defineVault((context: VaultContext): VaultExtension => {
       service: "secretsmanager",
       date: new Date(),
     }, await credentials);
-    const response = await fetchWithRetry(url, { method: "POST", headers, body: payload }, { vault: vaultName });
-    const text = await response.text();
-    if (response.ok) return (text ? JSON.parse(text) : {}) as T;
+    const write = !READ_ACTIONS.has(action);
+    const response = await http.request(url, { method: "POST", headers, body: payload }, { write });
+    const text = response.text;
+    if (response.ok) return jsonBody<T>(response, vaultName, `AWS Secrets Manager ${action}`);
     let parsed: { __type?: string; message?: string; Message?: string } = {};
     try {
       parsed = JSON.parse(text);
@@ -156,7 +160,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     }
     const type = (parsed.__type ?? response.headers.get("x-amzn-errortype") ?? `HTTP${response.status}`)
       .split("#").pop()!.split(":")[0]!;
-    let message = parsed.message ?? parsed.Message ?? response.statusText;
+    let message = parsed.message ?? parsed.Message ?? `HTTP ${response.status}`;
     for (const secret of secrets) if (secret) message = message.split(secret).join("***");
     const cause = new AwsApiError(type, response.status, message);
     throw new SecretManagementError(codeFor(cause), `AWS Secrets Manager ${action}: ${type}: ${message}`, {

@@ -10,7 +10,7 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import type { VaultContext } from "../../core/extension.ts";
-import { fetchWithRetry } from "../../core/http.ts";
+import { HttpClient, type HttpReply } from "../../core/http.ts";
 import { runCommand } from "../../core/process.ts";
 
 export const VAULT_RESOURCE = "https://vault.azure.net";
@@ -52,19 +52,20 @@ function expiry(expiresIn: unknown, expiresOn: unknown): number {
   return Date.now() + (Number.isFinite(seconds) ? seconds : 300) * 1000;
 }
 
-export function createTokenSource(context: VaultContext, method: AuthMethod): {
+export function createTokenSource(context: VaultContext, method: AuthMethod, http: HttpClient): {
   token(): Promise<string>;
   invalidate(): void;
 } {
   const { parameters, runtime, vaultName } = context;
   let cached: Token | undefined;
   let pending: Promise<Token> | undefined;
+  const imds = new HttpClient({ vault: vaultName, timeoutMs: 5_000 });
 
   const denied = (what: string, cause?: unknown) =>
     new SecretManagementError("PERMISSION_DENIED", `azure-keyvault: ${what}`, { vault: vaultName, cause });
 
-  async function tokenFromResponse(response: Response, source: string): Promise<Token> {
-    const text = await response.text();
+  function tokenFromResponse(response: HttpReply, source: string): Token {
+    const text = response.text;
     let body: Record<string, unknown> = {};
     try {
       body = JSON.parse(text);
@@ -121,12 +122,13 @@ export function createTokenSource(context: VaultContext, method: AuthMethod): {
       scope: `${VAULT_RESOURCE}/.default`,
     });
     const url = `${authority.replace(/\/$/, "")}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-    const response = await fetchWithRetry(url, {
+    // A token request changes nothing on the server, so it may be sent again.
+    const response = await http.request(url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body,
-    }, { vault: vaultName });
-    return await tokenFromResponse(response, "the identity platform");
+    });
+    return tokenFromResponse(response, "the identity platform");
   }
 
   async function fromManagedIdentity(): Promise<Token> {
@@ -146,8 +148,9 @@ export function createTokenSource(context: VaultContext, method: AuthMethod): {
     }
     url.searchParams.set("resource", VAULT_RESOURCE);
     if (clientId) url.searchParams.set("client_id", clientId);
-    const response = await fetchWithRetry(url, { headers }, { vault: vaultName, timeoutMs: 5_000 });
-    return await tokenFromResponse(response, "the managed identity endpoint");
+    // Off Azure the endpoint does not exist: find out in seconds, not the vault's timeout.
+    const response = await imds.request(url, { headers });
+    return tokenFromResponse(response, "the managed identity endpoint");
   }
 
   async function fromAzureCli(): Promise<Token> {

@@ -9,7 +9,7 @@ import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
-import { fetchWithRetry } from "../../core/http.ts";
+import { HttpClient, jsonBody } from "../../core/http.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import { type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
@@ -96,7 +96,8 @@ function vaultBaseUrl(context: VaultContext): string {
 export default defineVault((context: VaultContext): VaultExtension => {
   const { parameters, vaultName } = context;
   const base = vaultBaseUrl(context);
-  const tokens = createTokenSource(context, authMethod(parameters));
+  const http = new HttpClient({ vault: vaultName });
+  const tokens = createTokenSource(context, authMethod(parameters), http);
   const purge = parameters.purge === true;
 
   function checkName(name: string): void {
@@ -115,19 +116,18 @@ export default defineVault((context: VaultContext): VaultExtension => {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { authorization: `Bearer ${await tokens.token()}` };
       if (body !== undefined) headers["content-type"] = "application/json";
-      const response = await fetchWithRetry(url, {
+      const response = await http.request(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-      }, { vault: vaultName });
+      }, { write: method !== "GET" });
       // A token revoked or expired early: fetch a new one once.
       if (response.status === 401 && attempt === 0) {
-        await response.body?.cancel();
         tokens.invalidate();
         continue;
       }
-      const text = await response.text();
-      if (response.ok) return (text ? JSON.parse(text) : {}) as T;
+      const text = response.text;
+      if (response.ok) return jsonBody<T>(response, vaultName, `Key Vault ${method} ${url.pathname}`);
       let error: { code?: string; message?: string } = {};
       try {
         error = JSON.parse(text).error ?? {};
@@ -135,7 +135,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
         // Not Key Vault's error body: the status alone has to do.
       }
       const code = error.code ?? `HTTP${response.status}`;
-      const cause = new KeyVaultError(response.status, code, error.message ?? response.statusText);
+      const cause = new KeyVaultError(response.status, code, error.message ?? `HTTP ${response.status}`);
       throw new SecretManagementError(codeFor(response.status), `Key Vault ${method} ${url.pathname}: ${code}: ${cause.message}`, {
         vault: vaultName,
         cause,

@@ -5,7 +5,7 @@
  * the server refuses it (403) and `lookup-self` shows it is no longer valid.
  */
 import { SecretManagementError } from "../../core/errors.ts";
-import { fetchWithRetry } from "../../core/http.ts";
+import { HttpClient, jsonBody } from "../../core/http.ts";
 import type { JsonValue } from "../../core/types.ts";
 
 export interface VaultReply {
@@ -58,6 +58,7 @@ const RENEW_WHEN_LEFT = 1 / 3;
 
 export class VaultClient {
   readonly #options: ClientOptions;
+  readonly #http: HttpClient;
   #lease: TokenLease | undefined;
   #expiresAt = 0;
   #refreshing: Promise<void> | undefined;
@@ -65,6 +66,7 @@ export class VaultClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
+    this.#http = new HttpClient({ vault: options.vault, timeoutMs: options.timeoutMs });
   }
 
   get address(): string {
@@ -87,20 +89,12 @@ export class VaultClient {
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     } as RequestInit;
-    const response = await fetchWithRetry(`${this.#options.address}/v1/${path}`, init, {
-      timeoutMs: this.#options.timeoutMs,
-      vault: this.#options.vault,
-    });
-    const text = await response.text();
-    let parsed: VaultReply["body"] = {};
-    if (text.trim() !== "") {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = { errors: [`non-JSON answer (HTTP ${response.status})`] };
-      }
-    }
-    return { status: response.status, body: parsed };
+    // A repeated login only makes another token; a repeated write can land after a newer one.
+    const write = method !== "GET" && !path.startsWith("auth/");
+    const reply = await this.#http.request(`${this.#options.address}/v1/${path}`, init, { write });
+    // Vault answers JSON or nothing; anything else is a proxy or a login page, never "not found".
+    const parsed = jsonBody<VaultReply["body"]>(reply, this.#options.vault, `${method} ${this.#options.address}/v1/${path}`);
+    return { status: reply.status, body: parsed };
   }
 
   /**

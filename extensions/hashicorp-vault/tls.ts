@@ -28,6 +28,12 @@ async function nodeAgentClass(): Promise<AgentClass | undefined> {
   return agent?.constructor?.name === "Agent" ? agent.constructor : undefined;
 }
 
+/**
+ * One client/agent per certificate, shared by every vault instance and every SecretManagement.open:
+ * each holds its own pool of connections, so a new one per open leaks sockets.
+ */
+const byCertificate = new Map<string, ExtraInit>();
+
 export async function tlsInit(runtime: Runtime, caFile: string, vault: string): Promise<ExtraInit> {
   if (!runtime.fs) {
     throw new SecretManagementError("UNSUPPORTED", "caFile needs a file system; this runtime has none", { vault });
@@ -40,6 +46,15 @@ export async function tlsInit(runtime: Runtime, caFile: string, vault: string): 
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new SecretManagementError("INVALID_ARGUMENT", `caFile ${caFile} holds no PEM certificate`, { vault });
   }
+  const key = `${runtime.name}\n${pem}`;
+  const known = byCertificate.get(key);
+  if (known) return known;
+  const init = await initFor(runtime, caFile, pem, vault);
+  byCertificate.set(key, init);
+  return init;
+}
+
+async function initFor(runtime: Runtime, caFile: string, pem: string, vault: string): Promise<ExtraInit> {
   switch (runtime.name) {
     case "deno": {
       const deno = (globalThis as unknown as { Deno: DenoHttp }).Deno;
