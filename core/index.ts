@@ -20,6 +20,7 @@ export {
   type VaultOption,
 } from "./manager.ts";
 export { isSecretReference, parseSecretReference, type SecretReference } from "./references.ts";
+export { openSealedStore, type SealedSecret, type SealedStore, sealSecrets } from "./sealed.ts";
 export type { RegistryData, VaultRegistration } from "./registry.ts";
 export type { ChildProcess, FileInfo, FileSystem, Platform, Runtime, RuntimeName, SpawnOptions } from "./runtime.ts";
 export {

@@ -10,4 +10,5 @@ export const edgeVaults: BuiltinVaults = {
   "aws-secrets-manager": () => import("./aws-secrets-manager/mod.ts"),
   "azure-keyvault": () => import("./azure-keyvault/mod.ts"),
   "hashicorp-vault": () => import("./hashicorp-vault/mod.ts"),
+  sealed: () => import("./sealed/mod.ts"),
 };
