@@ -39,6 +39,25 @@ console.log(value instanceof Uint8Array, [...value].join(","), sm.runtime.name);
     expect(readdirSync(join(dist, "core")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
 
+  it("exports the sealed store reader, the extension kit, the conformance suite and one subpath per vault", () => {
+    writeFileSync(
+      join(project, "entries.mjs"),
+      `import { openSealedStore, sealSecrets } from "secretmanagement";
+import { defineVault, readParameters, HttpClient } from "secretmanagement/extension";
+import { testVaultContract } from "secretmanagement/testing";
+import memory from "secretmanagement/vaults/memory";
+import hashicorpVault from "secretmanagement/vaults/hashicorp-vault";
+import sealed from "secretmanagement/vaults/sealed";
+const { bytes, key } = sealSecrets([{ name: "a", value: "b" }]);
+const store = await openSealedStore(bytes, key);
+console.log(await store.get("a"), [defineVault, readParameters, HttpClient, testVaultContract, memory, hashicorpVault, sealed].map((x) => typeof x).join(","));`,
+    );
+    const printed = execFileSync(process.execPath, ["entries.mjs"], { cwd: project, encoding: "utf8" });
+    expect(printed.trim()).toBe("b function,function,function,function,function,function,function");
+    expect(readdirSync(project)).toContain("node_modules");
+    expect(readdirSync(join(project, "node_modules/secretmanagement"))).toContain("LICENSE");
+  });
+
   it("runs npx secret", () => {
     const home = tempHome("cli-consumer-home");
     const run = (args: string[], env: Record<string, string> = {}) =>

@@ -1,0 +1,33 @@
+/**
+ * secretmanagement/extension: the kit for writing a vault extension — the contract and
+ * `defineVault`, the parameter reader every built-in vault uses, the value envelope for backends
+ * that store text, the HTTP client with the rules every HTTP vault follows, and the error class.
+ * See docs/writing-a-vault.md.
+ */
+export { base64ToBytes, bytesToBase64 } from "./core/base64.ts";
+export { decodeSecret, encodeSecret, metadataFromJson, metadataToJson, secretFromJson, secretToJson } from "./core/envelope.ts";
+export { type ErrorCode, isSecretManagementError, SecretManagementError } from "./core/errors.ts";
+export {
+  defineVault,
+  type SetSecretOptions,
+  type VaultCapabilities,
+  type VaultContext,
+  type VaultExtension,
+  type VaultFactory,
+  type VaultSecretInfo,
+} from "./core/extension.ts";
+export { HttpClient, type HttpClientOptions, type HttpReply, jsonBody, type RequestOptions } from "./core/http.ts";
+export { type ParameterSchema, type ParameterSpec, type ParameterValues, readParameters } from "./core/parameters.ts";
+export type { FileSystem, Runtime, SpawnOptions } from "./core/runtime.ts";
+export {
+  type Credential,
+  isCredential,
+  type JsonValue,
+  type Metadata,
+  SECRET_TYPES,
+  type SecretMap,
+  type SecretType,
+  type SecretValue,
+  type VaultParameters,
+} from "./core/types.ts";
+export { compileWildcard } from "./core/wildcard.ts";
