@@ -81,6 +81,14 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await vaultCommands()).unlock,
   },
   {
+    path: ["vault", "search"],
+    summary: "find vault extensions on npm (packages with the keyword secretmanagement-vault)",
+    args: [{ name: "term" }],
+    flags: [json, { name: "timeout", value: "<seconds>", help: "how long to wait for the registry (default 10)" }],
+    details: "Searches the registry npm is configured with (npm_config_registry, .npmrc). It installs nothing.",
+    load: async () => (await import("./commands/search.ts")).search,
+  },
+  {
     path: ["set"],
     summary: "store a secret",
     args: [{ name: "name", required: true, complete: "secret" }, { name: "value" }],
