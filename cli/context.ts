@@ -3,6 +3,7 @@ import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { type Parsed, UsageError } from "./args.ts";
+import { isBrokenPipe } from "./output.ts";
 
 export type Handler = (context: Context) => Promise<number | void>;
 
@@ -66,7 +67,11 @@ export class Context {
   }
 
   out(text: string | Uint8Array): void {
-    this.runtime.writeStdout(text);
+    try {
+      this.runtime.writeStdout(text);
+    } catch (error) {
+      if (!isBrokenPipe(error)) throw error; // Deno throws where Node and Bun emit (see main.ts)
+    }
   }
 
   warn(message: string): void {

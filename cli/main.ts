@@ -5,6 +5,7 @@
  * Only the parser and the command table load up front; each command imports what it needs.
  */
 import { commandHelp, findCommand, overviewHelp, parseCommandLine, UsageError } from "./args.ts";
+import { ignoreBrokenStdout, isBrokenPipe } from "./output.ts";
 import { type Command, COMMANDS } from "./table.ts";
 import { VERSION } from "./version.ts";
 
@@ -25,7 +26,11 @@ const deno = (globalThis as { Deno?: DenoGlobals }).Deno;
 
 function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
   const bytes = new TextEncoder().encode(text);
-  for (let written = 0; written < bytes.length;) written += stream.writeSync(bytes.subarray(written));
+  try {
+    for (let written = 0; written < bytes.length;) written += stream.writeSync(bytes.subarray(written));
+  } catch (error) {
+    if (!isBrokenPipe(error)) throw error;
+  }
 }
 
 const io = {
@@ -106,6 +111,7 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
+if (!deno) ignoreBrokenStdout();
 const code = await main(io.args());
 if (deno) {
   deno.exit(code); // Deno writes synchronously: nothing is pending

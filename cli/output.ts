@@ -1,6 +1,22 @@
 /** Printing listings: aligned columns for people, JSON for programs. */
 import type { Context } from "./context.ts";
 
+/**
+ * Whether a write failed because stdout's reader has gone (`secret get big | head -c 5`): EPIPE on
+ * Node and Bun, Deno's BrokenPipe. Output nobody reads is dropped quietly, as other tools do.
+ */
+export function isBrokenPipe(error: unknown): boolean {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  return code === "EPIPE" || name === "BrokenPipe";
+}
+
+/** Node and Bun report a closed stdout as an 'error' event that, unheard, crashes with a stack trace. */
+export function ignoreBrokenStdout(): void {
+  process.stdout.on("error", (error) => {
+    if (!isBrokenPipe(error)) throw error;
+  });
+}
+
 export function printJson(context: Context, value: unknown): void {
   context.out(`${JSON.stringify(value, null, 2)}\n`);
 }

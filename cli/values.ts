@@ -25,27 +25,28 @@ export function metadataValue(text: string): MetadataValue {
   return text;
 }
 
+/** Built with Object.fromEntries, so a key such as "__proto__" reaches validation instead of vanishing. */
 export function parseMetadata(pairs: readonly string[]): Metadata {
-  const metadata: Metadata = {};
-  for (const pair of pairs) {
-    const [key, value] = splitPair(pair, "meta");
-    metadata[key] = metadataValue(value);
-  }
-  return metadata;
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [key, value] = splitPair(pair, "meta");
+      return [key, metadataValue(value)];
+    }),
+  );
 }
 
 /** `--param k=v`: the value as JSON when it parses, else as text. */
 export function parseParameters(pairs: readonly string[]): { [key: string]: JsonValue } {
-  const parameters: { [key: string]: JsonValue } = {};
-  for (const pair of pairs) {
-    const [key, value] = splitPair(pair, "param");
-    try {
-      parameters[key] = JSON.parse(value) as JsonValue;
-    } catch {
-      parameters[key] = value;
-    }
-  }
-  return parameters;
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const [key, value] = splitPair(pair, "param");
+      try {
+        return [key, JSON.parse(value) as JsonValue];
+      } catch {
+        return [key, value];
+      }
+    }),
+  );
 }
 
 export interface RawValue {
@@ -58,15 +59,27 @@ function stripNewline(text: string): string {
   return text.endsWith("\r\n") ? text.slice(0, -2) : text.endsWith("\n") ? text.slice(0, -1) : text;
 }
 
+/** Text from stdin, exactly (a leading U+FEFF stays); bytes that are not UTF-8 are refused, not replaced with U+FFFD. */
+function decodeText(bytes: Uint8Array, type: SecretType): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new SecretManagementError(
+      "INVALID_ARGUMENT",
+      `--type ${type}: stdin is not valid UTF-8 text; use --type bytes to store raw bytes`,
+    );
+  }
+}
+
 /** Builds the secret value `set` stores; errors never quote the value. */
 export function buildSecretValue(type: SecretType, raw: RawValue, username: string | undefined): SecretValue {
   if (username !== undefined && type !== "credential") throw new UsageError("--username needs --type credential");
-  const text = raw.text ?? stripNewline(new TextDecoder().decode(raw.bytes));
+  if (type === "bytes" && raw.bytes) return raw.bytes;
+  const text = raw.text ?? stripNewline(decodeText(raw.bytes ?? new Uint8Array(), type));
   switch (type) {
     case "string":
       return text;
     case "bytes":
-      if (raw.bytes) return raw.bytes;
       try {
         return base64ToBytes(text.trim());
       } catch {

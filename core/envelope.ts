@@ -1,6 +1,7 @@
 /**
  * A typed JSON envelope for vaults that store text (OS keyrings, cloud secret stores): every value
- * type and metadata round-trips exactly, bytes as base64, dates as ISO strings.
+ * type and metadata round-trips exactly, bytes as base64, dates as ISO strings. Maps and metadata
+ * are built with Object.fromEntries (own properties), so no key, not even "__proto__", is dropped.
  */
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
 import { SecretManagementError } from "./errors.ts";
@@ -9,6 +10,7 @@ import {
   isCredential,
   type JsonValue,
   type Metadata,
+  type MetadataValue,
   type SecretMap,
   type SecretType,
   secretTypeOf,
@@ -40,8 +42,7 @@ function corrupt(): SecretManagementError {
 export function secretToJson(value: SecretValue): { type: SecretType; value: JsonValue } {
   const type = secretTypeOf(value);
   if (type !== "map") return { type, value: itemToJson(value as string | Uint8Array | Credential) };
-  const map: JsonObject = {};
-  for (const [key, item] of Object.entries(value as SecretMap)) map[key] = itemToJson(item);
+  const map: JsonObject = Object.fromEntries(Object.entries(value as SecretMap).map(([key, item]) => [key, itemToJson(item)]));
   return { type, value: map };
 }
 
@@ -58,9 +59,7 @@ export function secretFromJson(type: unknown, json: JsonValue): SecretValue {
     }
     case "map":
       if (typeof json === "object" && json !== null && !Array.isArray(json)) {
-        const map: SecretMap = {};
-        for (const [key, item] of Object.entries(json)) map[key] = itemFromJson(item);
-        return map;
+        return Object.fromEntries(Object.entries(json).map(([key, item]) => [key, itemFromJson(item)]));
       }
   }
   throw corrupt();
@@ -96,24 +95,18 @@ export function decodeSecret(text: string): SecretValue {
 
 /** Metadata as JSON: dates become `{"date": "<ISO>"}` so they come back as Date. */
 export function metadataToJson(metadata: Metadata): JsonObject {
-  const json: JsonObject = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    json[key] = value instanceof Date ? { date: value.toISOString() } : value;
-  }
-  return json;
+  return Object.fromEntries(
+    Object.entries(metadata).map(([key, value]) => [key, value instanceof Date ? { date: value.toISOString() } : value]),
+  );
 }
 
 export function metadataFromJson(json: unknown): Metadata {
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw corrupt();
-  const metadata: Metadata = {};
-  for (const [key, value] of Object.entries(json)) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-      metadata[key] = value;
-    } else if (typeof value === "object" && value !== null && typeof value.date === "string") {
-      metadata[key] = new Date(value.date);
-    } else {
+  return Object.fromEntries(
+    Object.entries(json).map(([key, value]): [string, MetadataValue] => {
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return [key, value];
+      if (typeof value === "object" && value !== null && typeof value.date === "string") return [key, new Date(value.date)];
       throw corrupt();
-    }
-  }
-  return metadata;
+    }),
+  );
 }

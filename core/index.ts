@@ -25,6 +25,7 @@ export type { RegistryData, VaultRegistration } from "./registry.ts";
 export type { ChildProcess, FileInfo, FileSystem, Platform, Runtime, RuntimeName, SpawnOptions } from "./runtime.ts";
 export {
   Credential,
+  MAX_SECRET_VALUE_BYTES,
   isCredential,
   type JsonValue,
   type Metadata,

@@ -20,10 +20,10 @@ import {
   type Metadata,
   nameKey,
   type SecretInfo,
-  secretTypeOf,
   type SecretValue,
   validateMetadata,
   validateSecretName,
+  validateSecretValue,
   validateVaultName,
   type VaultInfo,
   type VaultParameters,
@@ -191,7 +191,7 @@ export class SecretManagement {
 
   async setSecret(name: string, value: SecretValue, options: SetSecretOptions = {}): Promise<void> {
     validateSecretName(name);
-    const type = secretTypeOf(value);
+    const type = validateSecretValue(value);
     const metadata = options.metadata === undefined ? undefined : validateMetadata(options.metadata);
     const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
     const { capabilities } = vault.extension;

@@ -76,6 +76,65 @@ export function secretTypeOf(value: unknown): SecretType {
   );
 }
 
+/**
+ * The largest value `setSecret` accepts, in bytes (see secretValueSize). A SecretStore record holds
+ * 64 MiB once encoded, and JSON may escape a character into six bytes, so every value up to this
+ * limit fits in every vault that accepts its type.
+ */
+export const MAX_SECRET_VALUE_BYTES = 8 * 1024 * 1024;
+
+/** What a map entry costs beyond its key and value: the JSON structure around them. */
+const MAP_ENTRY_OVERHEAD = 32;
+
+/** UTF-8 length of a string, counted without encoding it (a lone surrogate counts as its replacement, 3 bytes). */
+function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) length += 1;
+    else if (unit < 0x800) length += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      i++;
+    } else length += 3;
+  }
+  return length;
+}
+
+/**
+ * The size a value counts against MAX_SECRET_VALUE_BYTES: bytes their length, text its UTF-8 length,
+ * a credential its username and password, a map its keys and values plus 32 bytes per entry.
+ */
+export function secretValueSize(value: SecretValue): number {
+  if (typeof value === "string") return utf8Length(value);
+  if (value instanceof Uint8Array) return value.length;
+  if (isCredential(value)) return utf8Length(value.username) + utf8Length(value.password);
+  let size = 0;
+  for (const [key, item] of Object.entries(value)) size += MAP_ENTRY_OVERHEAD + utf8Length(key) + secretValueSize(item);
+  return size;
+}
+
+/**
+ * A key that plain-object assignment would turn into a prototype change instead of an entry, so the
+ * entry would vanish somewhere between the caller and the vault: refused outright.
+ */
+const RESERVED_KEY = "__proto__";
+
+/** Everything setSecret checks about a value before writing: its type, its keys and its size. */
+export function validateSecretValue(value: unknown): SecretType {
+  const type = secretTypeOf(value);
+  if (type === "map" && Object.hasOwn(value as SecretMap, RESERVED_KEY)) {
+    throw new SecretManagementError("INVALID_ARGUMENT", `a map secret cannot have the key "${RESERVED_KEY}"`);
+  }
+  if (secretValueSize(value as SecretValue) > MAX_SECRET_VALUE_BYTES) {
+    throw new SecretManagementError(
+      "INVALID_ARGUMENT",
+      `a secret value may be at most ${MAX_SECRET_VALUE_BYTES} bytes (8 MiB); this one is larger`,
+    );
+  }
+  return type;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -89,6 +148,9 @@ export function validateMetadata(metadata: unknown): Metadata {
   }
   for (const [key, value] of Object.entries(metadata)) {
     if (key === "") throw new SecretManagementError("INVALID_ARGUMENT", "metadata keys must not be empty");
+    if (key === RESERVED_KEY) {
+      throw new SecretManagementError("INVALID_ARGUMENT", `metadata cannot have the key "${RESERVED_KEY}"`);
+    }
     const ok = typeof value === "string" || typeof value === "boolean" ||
       (typeof value === "number" && Number.isFinite(value)) ||
       (value instanceof Date && !Number.isNaN(value.getTime()));
@@ -137,15 +199,12 @@ export function copySecretValue<T extends SecretValue>(value: T): T {
   if (typeof value === "string") return value;
   if (value instanceof Uint8Array) return value.slice() as T;
   if (isCredential(value)) return { username: value.username, password: value.password } as T;
-  const copy: SecretMap = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = copySecretValue(item);
-  return copy as T;
+  // Object.fromEntries defines own properties, so not even a "__proto__" entry is lost.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copySecretValue(item)])) as T;
 }
 
 export function copyMetadata(metadata: Metadata): Metadata {
-  const copy: Metadata = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    copy[key] = value instanceof Date ? new Date(value.getTime()) : value;
-  }
-  return copy;
+  return Object.fromEntries(
+    Object.entries(metadata).map(([key, value]) => [key, value instanceof Date ? new Date(value.getTime()) : value]),
+  );
 }

@@ -1,9 +1,50 @@
 /** `secret inject`: fills `{{ secret://vault/name#field }}` in a template; all or nothing. */
+import { SecretManagementError } from "../../core/errors.ts";
+import { parseSecretReference } from "../../core/references.ts";
 import type { Context } from "../context.ts";
 import { prepareStores } from "../stores.ts";
 import { secretText } from "../values.ts";
 
 const PLACEHOLDER = /\{\{\s*(secret:\/\/[^\s{}]+)\s*\}\}/g;
+/** A placeholder exactly where lastIndex says (sticky). */
+const PLACEHOLDER_HERE = new RegExp(PLACEHOLDER.source, "y");
+/** Where a placeholder begins: every one of these must be a whole, valid placeholder. */
+const PLACEHOLDER_START = /\{\{\s*secret:\/\//g;
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+function parses(reference: string): boolean {
+  try {
+    parseSecretReference(reference);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The references of a template's placeholders. A `{{ secret://` that does not form a valid
+ * placeholder is an error naming its line: copying it through would ship a template half filled.
+ */
+function placeholderReferences(template: string): string[] {
+  const references = new Set<string>();
+  for (const start of template.matchAll(PLACEHOLDER_START)) {
+    PLACEHOLDER_HERE.lastIndex = start.index;
+    const reference = PLACEHOLDER_HERE.exec(template)?.[1];
+    if (reference === undefined || !parses(reference)) {
+      throw new SecretManagementError(
+        "INVALID_ARGUMENT",
+        `line ${lineAt(template, start.index)}: malformed placeholder; write {{ secret://vault/name#field }} (spaces in a name as %20)`,
+      );
+    }
+    references.add(reference);
+  }
+  return [...references];
+}
 
 export async function inject(context: Context): Promise<void> {
   const fs = context.runtime.fs!;
@@ -16,8 +57,13 @@ export async function inject(context: Context): Promise<void> {
     bytes = fs.readFile(input);
     if (bytes === undefined) throw context.usage(`-i ${input}: no such file`);
   }
-  const template = new TextDecoder().decode(bytes);
-  const references = [...new Set(Array.from(template.matchAll(PLACEHOLDER), (match) => match[1]!))];
+  let template: string;
+  try {
+    template = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new SecretManagementError("INVALID_ARGUMENT", "the template is not valid UTF-8 text");
+  }
+  const references = placeholderReferences(template);
   const sm = await context.open();
   if (references.length > 0) await prepareStores(context, sm);
   const values = new Map<string, string>();

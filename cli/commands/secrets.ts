@@ -3,7 +3,7 @@ import { bytesToBase64 } from "../../core/base64.ts";
 import { secretToJson } from "../../core/envelope.ts";
 import { SecretManagementError } from "../../core/errors.ts";
 import { selectField } from "../../core/references.ts";
-import type { Metadata, SecretType, SecretValue } from "../../core/types.ts";
+import { type Metadata, type SecretType, type SecretValue, validateMetadata, validateSecretValue } from "../../core/types.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable, progress } from "../output.ts";
 import { createLocalStore, prepareStores, readFromAgent } from "../stores.ts";
@@ -29,6 +29,9 @@ export async function set(context: Context): Promise<void> {
   const metadata = context.flagList("meta").length ? parseMetadata(context.flagList("meta")) : undefined;
   const raw = await readValue(context, type);
   const value = buildSecretValue(type, raw, context.flag("username"));
+  // Checked before a first use creates the local store, so a refused value leaves nothing behind.
+  validateSecretValue(value);
+  if (metadata !== undefined) validateMetadata(metadata);
   const sm = await context.open();
   const vault = context.flag("vault");
   if (vault === undefined && (await sm.getVaults()).length === 0) await createLocalStore(context, sm);

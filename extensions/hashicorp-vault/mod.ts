@@ -13,6 +13,7 @@ import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { metadataFromTags } from "../../core/tags.ts";
 import { type JsonValue, SECRET_TYPES, secretTypeOf, type VaultParameters } from "../../core/types.ts";
+import { compileWildcard } from "../../core/wildcard.ts";
 import { type AuthMethod, createAuthenticator } from "./auth.ts";
 import { VaultClient } from "./client.ts";
 import { type KvEngine, kvV1, kvV2, kvV2Destroying, tagsFor } from "./kv.ts";
@@ -66,18 +67,6 @@ function encodePath(path: string): string | undefined {
   const segments = path.split("/");
   if (segments.some((segment) => segment === "" || segment === "." || segment === "..")) return undefined;
   return segments.map(encodeURIComponent).join("/");
-}
-
-/** Case-sensitive wildcard matching, since Vault paths are case-sensitive. */
-function wildcard(pattern: string): (name: string) => boolean {
-  let source = "";
-  for (const char of pattern) {
-    if (char === "*") source += ".*";
-    else if (char === "?") source += ".";
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
-  }
-  const regex = new RegExp(`^${source}$`, "su");
-  return (name) => regex.test(name);
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
@@ -196,7 +185,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
   /** Names under the prefix whose path can match `filter`, walking only folders that can hold one. */
   async function listNames(filter: string, store: KvEngine): Promise<string[]> {
-    const matches = wildcard(filter);
+    const matches = compileWildcard(filter, { caseSensitive: true }); // Vault paths are case-sensitive
     const literal = /^[^*?]*/.exec(filter)![0];
     const mayHold = (folder: string) => literal.startsWith(folder) || folder.startsWith(literal);
     const names: string[] = [];
