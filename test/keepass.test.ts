@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
-import { loadKdbxweb } from "../extensions/keepass/database.ts";
+import { loadKdbxweb } from "../extensions/keepass/kdbxweb.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { runSourceScenario } from "./helpers/source-scenario.ts";
