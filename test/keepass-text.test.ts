@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SecretManagement } from "../mod.ts";
+import { SecretManagement, type SecretValue } from "../mod.ts";
 import { tempHome } from "./helpers/home.ts";
 import { createKdbx3, createKdbx4, kdbxFiles, kxcAdd, kxcAttachment, kxcShow, PASSWORD } from "./helpers/keepassxc.ts";
 
@@ -80,7 +80,8 @@ describe("keepass: text XML cannot carry (item 1)", () => {
     await createKdbx4(path, "Argon2id");
     const sm = await openVault(path);
     for (const lone of ["\uD800", "\uDFFF", "a\uDC00b"]) {
-      for (const value of [lone, { username: lone, password: "p" }, { username: "u", password: lone }, { item: lone }]) {
+      const values: SecretValue[] = [lone, { username: lone, password: "p" }, { username: "u", password: lone }, { item: lone }];
+      for (const value of values) {
         await expect(sm.setSecret("s", value, { vault: "kp" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
       }
       await expect(sm.setSecret("s", "v", { vault: "kp", metadata: { notes: lone } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
