@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { SecretManagement } from "../mod.ts";
-import { loadKdbxweb } from "../extensions/keepass/database.ts";
+import { loadKdbxweb } from "../extensions/keepass/kdbxweb.ts";
 import { startKeyringSession } from "../test/helpers/keyring-session.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);

@@ -7,71 +7,31 @@
  * from an empty Argon2 file made with kdbxweb and lets keepassxc-cli add every entry, which makes
  * KeePassXC rewrite the whole file (header included) with its own KDBX 4 writer.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
-import { loadKdbxweb } from "../extensions/keepass/database.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
 import { runSourceScenario } from "./helpers/source-scenario.ts";
 import { runConsoleExamples } from "./helpers/console-examples.ts";
+import {
+  createKdbx3,
+  createKdbx4,
+  kdbxFiles,
+  kdbxVersion,
+  keepassxc,
+  kxcAdd,
+  kxcAttachment,
+  kxcShow,
+  PASSWORD,
+} from "./helpers/keepassxc.ts";
 
-const PASSWORD = "correct horse ✓ battery";
 const V1_KEY_FILE = fileURLToPath(new URL("./fixtures/keepass/v1.keyx", import.meta.url));
-
-function keepassxc(args: string[], stdinLines: string[]): string {
-  const result = spawnSync("keepassxc-cli", args, { input: stdinLines.map((line) => `${line}\n`).join("") });
-  if (result.error) throw new Error(`keepassxc-cli is not installed (apt-get install keepassxc): ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`keepassxc-cli ${args[0]} failed: ${result.stderr.toString()}`);
-  return result.stdout.toString();
-}
-
-const keyArgs = (keyFile?: string) => (keyFile ? ["-k", keyFile] : []);
-
-/** An attribute as keepassxc-cli shows it (protected ones in clear). */
-function kxcShow(db: string, entry: string, attribute: string, keyFile?: string): string {
-  return keepassxc(["show", "-q", "-s", ...keyArgs(keyFile), "-a", attribute, db, entry], [PASSWORD]).replace(/\n$/, "");
-}
-
-/** An attachment exported by keepassxc-cli to a file (its --stdout goes through text and mangles bytes). */
-function kxcAttachment(db: string, entry: string, name: string): Uint8Array {
-  const out = join(tempHome("keepass-attachment"), "out.bin");
-  keepassxc(["attachment-export", "-q", db, entry, name, out], [PASSWORD]);
-  return new Uint8Array(readFileSync(out));
-}
-
-function kxcAdd(db: string, entry: string, password: string, options: string[] = [], keyFile?: string): void {
-  keepassxc(["add", "-q", ...keyArgs(keyFile), ...options, "-p", db, entry], [PASSWORD, password]);
-}
-
-/** KDBX version from the file header: [major, minor]. */
-function kdbxVersion(path: string): [number, number] {
-  const header = readFileSync(path);
-  return [header.readUInt16LE(10), header.readUInt16LE(8)];
-}
-
-/** A KDBX 3.1 AES-KDF file made by keepassxc-cli itself. */
-function createKdbx3(path: string, keyFile?: string): void {
-  const keyOption = keyFile ? ["--set-key-file", keyFile] : [];
-  keepassxc(["db-create", "-q", "-p", "-t", "100", ...keyOption, path], [PASSWORD, PASSWORD]);
-}
-
-/** An empty KDBX 4 file with cheap Argon2 parameters (for tests only), made with kdbxweb. */
-async function createKdbx4(path: string, kdf: "Argon2d" | "Argon2id", keyFile?: string): Promise<void> {
-  const kdbxweb = await loadKdbxweb();
-  const keyBytes = keyFile ? new Uint8Array(readFileSync(keyFile)) : null;
-  const credentials = new kdbxweb.Credentials(kdbxweb.ProtectedValue.fromString(PASSWORD), keyBytes);
-  await credentials.ready;
-  const db = kdbxweb.Kdbx.create(credentials, "test");
-  db.setKdf(kdbxweb.Consts.KdfId[kdf]);
-  db.header.kdfParameters!.set("M", kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(1024 * 1024));
-  db.header.kdfParameters!.set("I", kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(2));
-  writeFileSync(path, new Uint8Array(await db.save()), { mode: 0o600 });
-}
+const files = kdbxFiles();
 
 /** A manager with one keepass vault "kp", unlocked with `password` unless it is null. */
 async function openVault(parameters: Record<string, string>, password: string | null = PASSWORD) {
@@ -87,7 +47,7 @@ beforeAll(() => {
 });
 
 testVaultContract("keepass (KDBX 4 file)", async () => {
-  const path = join(tempHome("keepass-contract"), "contract.kdbx");
+  const path = join(files.dir("keepass-contract"), "contract.kdbx");
   await createKdbx4(path, "Argon2id");
   return { module: "keepass", parameters: { path, passwordEnv: "KEEPASS_CONTRACT_PASSWORD" }, env: { KEEPASS_CONTRACT_PASSWORD: PASSWORD } };
 });
@@ -97,7 +57,7 @@ describe("keepass: files written here open in keepassxc-cli", () => {
   let sm: SecretManagement;
 
   beforeAll(async () => {
-    path = join(tempHome("keepass-out"), "out.kdbx");
+    path = join(files.dir("keepass-out"), "out.kdbx");
     await createKdbx4(path, "Argon2id");
     sm = await openVault({ path });
     await sm.setSecret("plain", UNICODE, { vault: "kp", metadata: { notes: "rotate monthly", url: "https://db.example", owner: "ops", rotations: 3 } });
@@ -147,7 +107,7 @@ describe("keepass: files written here open in keepassxc-cli", () => {
 
 describe("keepass: files written by keepassxc-cli are read here", () => {
   it("reads and writes KDBX 3.1 (AES-KDF) made by keepassxc-cli db-create, and it stays 3.1", async () => {
-    const path = join(tempHome("keepass-kdbx3"), "kxc3.kdbx");
+    const path = join(files.dir("keepass-kdbx3"), "kxc3.kdbx");
     createKdbx3(path);
     keepassxc(["mkdir", "-q", path, "Servers"], [PASSWORD]);
     kxcAdd(path, "Servers/db", "s3cret", ["-u", "dbadmin", "--url", "https://db", "--notes", "primary"]);
@@ -172,7 +132,7 @@ describe("keepass: files written by keepassxc-cli are read here", () => {
 
   for (const kdf of ["Argon2d", "Argon2id"] as const) {
     it(`reads KDBX 4 (${kdf}) entries written by keepassxc-cli`, async () => {
-      const path = join(tempHome("keepass-kdbx4"), "kxc4.kdbx");
+      const path = join(files.dir("keepass-kdbx4"), "kxc4.kdbx");
       await createKdbx4(path, kdf);
       kxcAdd(path, "mail", "m41l ✓", ["-u", "bob@example.com"]);
       expect(kdbxVersion(path)).toEqual([4, 0]);
@@ -184,7 +144,7 @@ describe("keepass: files written by keepassxc-cli are read here", () => {
   }
 
   it("reloads a file changed by keepassxc-cli before writing, losing neither change", async () => {
-    const path = join(tempHome("keepass-reload"), "shared.kdbx");
+    const path = join(files.dir("keepass-reload"), "shared.kdbx");
     await createKdbx4(path, "Argon2id");
     const sm = await openVault({ path });
     await sm.setSecret("ours-1", "a", { vault: "kp" });
@@ -200,9 +160,10 @@ describe("keepass: files written by keepassxc-cli are read here", () => {
 
 describe("keepass: key files", () => {
   it("opens a KDBX 3.1 file protected by a v2 .keyx that keepassxc-cli generated", async () => {
-    const dir = tempHome("keepass-key2");
+    const dir = files.dir("keepass-key2");
     const path = join(dir, "k.kdbx");
     const keyFile = join(dir, "k.keyx");
+    files.keyFile(path, keyFile);
     createKdbx3(path, keyFile);
     expect(readFileSync(keyFile, "utf8")).toMatch(/<Version>2\.0<\/Version>/);
     kxcAdd(path, "k", "with-key", [], keyFile);
@@ -213,7 +174,8 @@ describe("keepass: key files", () => {
   });
 
   it("writes with a v1 .keyx, and keepassxc-cli opens the file with the same key file", async () => {
-    const path = join(tempHome("keepass-key1"), "k1.kdbx");
+    const path = join(files.dir("keepass-key1"), "k1.kdbx");
+    files.keyFile(path, V1_KEY_FILE);
     await createKdbx4(path, "Argon2id", V1_KEY_FILE);
     const sm = await openVault({ path, keyFile: V1_KEY_FILE });
     await sm.setSecret("v1", "key-one", { vault: "kp" });
@@ -221,7 +183,8 @@ describe("keepass: key files", () => {
   });
 
   it("refuses a wrong key file and a missing one", async () => {
-    const path = join(tempHome("keepass-key-wrong"), "k.kdbx");
+    const path = join(files.dir("keepass-key-wrong"), "k.kdbx");
+    files.keyFile(path, V1_KEY_FILE);
     await createKdbx4(path, "Argon2id", V1_KEY_FILE);
     const other = join(tempHome("keepass-other-key"), "other.keyx");
     writeFileSync(other, readFileSync(V1_KEY_FILE, "utf8").replace(/<Data>.*<\/Data>/, `<Data>${Buffer.alloc(32, 7).toString("base64")}</Data>`));
@@ -233,7 +196,7 @@ describe("keepass: key files", () => {
 
 describe("keepass: errors", () => {
   it("a wrong password is WRONG_PASSWORD, and the message does not contain it", async () => {
-    const path = join(tempHome("keepass-wrong"), "w.kdbx");
+    const path = join(files.dir("keepass-wrong"), "w.kdbx");
     await createKdbx4(path, "Argon2id");
     const error = await openVault({ path }, "not the password").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "WRONG_PASSWORD" });
@@ -241,7 +204,8 @@ describe("keepass: errors", () => {
   });
 
   it("a truncated file is STORE_CORRUPT and is left byte-identical", async () => {
-    const path = join(tempHome("keepass-truncated"), "t.kdbx");
+    const path = join(files.dir("keepass-truncated"), "t.kdbx");
+    files.unreadable(path);
     await createKdbx4(path, "Argon2id");
     kxcAdd(path, "x", "y");
     const full = readFileSync(path);
@@ -262,7 +226,8 @@ describe("keepass: errors", () => {
   });
 
   it("a file asking for unbounded Argon2 work is STORE_CORRUPT at once, not a hang", async () => {
-    const path = join(tempHome("keepass-kdf"), "k.kdbx");
+    const path = join(files.dir("keepass-kdf"), "k.kdbx");
+    files.unreadable(path);
     await createKdbx4(path, "Argon2id");
     const file = readFileSync(path);
     // KDBX 4 KDF parameters: a VariantDictionary entry UInt64 (0x05) named "I", 8 bytes of value.
@@ -289,7 +254,7 @@ describe("keepass: errors", () => {
   });
 
   it("duplicate titles are AMBIGUOUS_NAME naming both paths; the full path picks one", async () => {
-    const path = join(tempHome("keepass-dup"), "d.kdbx");
+    const path = join(files.dir("keepass-dup"), "d.kdbx");
     await createKdbx4(path, "Argon2id");
     keepassxc(["mkdir", "-q", path, "A"], [PASSWORD]);
     keepassxc(["mkdir", "-q", path, "B"], [PASSWORD]);
@@ -306,14 +271,14 @@ describe("keepass: errors", () => {
   });
 
   it("without unlock, passwordEnv or a terminal, a read is PASSWORD_REQUIRED", async () => {
-    const path = join(tempHome("keepass-locked"), "l.kdbx");
+    const path = join(files.dir("keepass-locked"), "l.kdbx");
     await createKdbx4(path, "Argon2id");
     const sm = await openVault({ path }, null);
     await expect(sm.getSecret("x", { vault: "kp" })).rejects.toMatchObject({ code: "PASSWORD_REQUIRED" });
   });
 
   it("refuses bad parameters, reserved map keys and non-string notes", async () => {
-    const home = tempHome("keepass-params");
+    const home = files.dir("keepass-params");
     const sm = await SecretManagement.open({ home, onVaultError: () => {} });
     await expect(sm.registerVault("a", "keepass", { parameters: {} })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(sm.registerVault("b", "keepass", { parameters: { path: "relative.kdbx" } })).rejects.toMatchObject({
@@ -333,7 +298,7 @@ describe("keepass: errors", () => {
 
 describe("keepass: a new file", () => {
   it("is created on the first write as KDBX 4 Argon2id, mode 0600, readable by keepassxc-cli", async () => {
-    const dir = tempHome("keepass-new");
+    const dir = files.dir("keepass-new");
     chmodSync(dir, 0o700);
     const path = join(dir, "fresh.kdbx");
     const sm = await openVault({ path, group: "Apps/Secretmanagement" });
@@ -350,7 +315,7 @@ describe("keepass: a new file", () => {
 
 describe("keepass: two writers", () => {
   it("loses no update when two vault instances write the same file at once", async () => {
-    const path = join(tempHome("keepass-two"), "two.kdbx");
+    const path = join(files.dir("keepass-two"), "two.kdbx");
     await createKdbx4(path, "Argon2id");
     const [a, b] = [await openVault({ path }), await openVault({ path })];
     await Promise.all([
@@ -366,7 +331,7 @@ describe("keepass: two writers", () => {
 describe("keepass on Deno and Bun (kdbxweb and hash-wasm from node_modules)", () => {
   for (const runtime of ["deno", "bun"] as const) {
     it(`writes a file on ${runtime} that keepassxc-cli reads`, async () => {
-      const path = join(tempHome(`keepass-${runtime}`), "rt.kdbx");
+      const path = join(files.dir(`keepass-${runtime}`), "rt.kdbx");
       await createKdbx4(path, "Argon2d");
       const result = runSourceScenario(runtime, `
         await sm.registerVault("kp", "keepass", { parameters: { path: ${JSON.stringify(path)}, passwordEnv: "KP_PW" } });

@@ -1,6 +1,6 @@
 /**
- * Opening and saving one KDBX file: kdbxweb does the format, hash-wasm does Argon2 (kdbxweb ships
- * none). Both load on first use, so registering a keepass vault costs nothing.
+ * Opening and saving one KDBX file, and reading its key file: kdbxweb does the format (see
+ * kdbxweb.ts for what is changed in it). It loads on first use, so registering a vault costs nothing.
  *
  * A loaded file is remembered with a stamp (size, mtime, inode, SHA-256 of its bytes); before each
  * use the file is stat'ed and, when another program has changed it, read again, so a write always
@@ -9,48 +9,8 @@
 import type * as Kdbxweb from "kdbxweb";
 import { SecretManagementError } from "../../core/errors.ts";
 import type { FileSystem } from "../../core/runtime.ts";
-
-export type KdbxModule = typeof Kdbxweb;
-
-let loading: Promise<KdbxModule> | undefined;
-
-/** The most Argon2 work a file may ask for: 1 GiB of memory, and 10 passes over 1 GiB in all. */
-const MAX_ARGON2 = { memoryKiB: 1024 * 1024, workKiB: 10 * 1024 * 1024, parallelism: 16 };
-
-/** kdbxweb with hash-wasm's Argon2d/Argon2id plugged in. */
-export function loadKdbxweb(): Promise<KdbxModule> {
-  loading ??= (async () => {
-    const [imported, { argon2d, argon2id }] = await Promise.all([import("kdbxweb"), import("hash-wasm")]);
-    // kdbxweb is CommonJS: Node exposes its exports as the namespace, Deno and Bun also as `default`.
-    const kdbxweb = ((imported as unknown as { default?: KdbxModule }).default ?? imported) as KdbxModule;
-    kdbxweb.CryptoEngine.setArgon2Impl(async (password, salt, memory, iterations, length, parallelism, type, version) => {
-      const argon2 = type === kdbxweb.CryptoEngine.Argon2TypeArgon2d ? argon2d : argon2id;
-      if (version !== 0x13) {
-        throw new kdbxweb.KdbxError(kdbxweb.Consts.ErrorCodes.Unsupported, "Argon2 version 1.0 is not supported");
-      }
-      // The parameters come from the file's header: a crafted file must not make us allocate or spin forever.
-      if (memory > MAX_ARGON2.memoryKiB || memory * iterations > MAX_ARGON2.workKiB || parallelism > MAX_ARGON2.parallelism) {
-        throw new SecretManagementError(
-          "STORE_CORRUPT",
-          `the file asks for Argon2 with ${memory} KiB × ${iterations} iterations × ${parallelism} lanes, beyond this extension's bounds`,
-        );
-      }
-      const hash = await argon2({
-        password: new Uint8Array(password),
-        salt: new Uint8Array(salt),
-        memorySize: memory, // kdbxweb passes KiB, as hash-wasm expects
-        iterations,
-        hashLength: length,
-        parallelism,
-        outputType: "binary",
-      });
-      return hash.buffer.slice(hash.byteOffset, hash.byteOffset + hash.byteLength) as ArrayBuffer;
-    });
-    return kdbxweb;
-  })();
-  loading.catch(() => (loading = undefined));
-  return loading;
-}
+import { sha256 } from "@noble/hashes/sha2.js";
+import { loadKdbxweb } from "./kdbxweb.ts";
 
 /** Argon2id parameters for files this extension creates (the SecretStore's defaults). */
 export const NEW_FILE_KDF = { memoryBytes: 64 * 1024 * 1024, iterations: 3, parallelism: 1 };
@@ -74,6 +34,33 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** Key files up to this size go to kdbxweb as they are; larger ones are hashed here, a chunk at a time. */
+const KEY_FILE_READ_LIMIT = 1024 * 1024;
+
+/**
+ * The key file as kdbxweb takes it. A small file is passed as it is (kdbxweb tells the XML `.keyx`,
+ * 32-byte, 64-hex-digit and other formats apart); a larger one can only be of the last kind, whose
+ * key is the SHA-256 of the file, so that digest is computed here in bounded memory and passed as
+ * a 32-byte key. Only regular files are read: a device or a pipe could be endless or never end.
+ */
+export function readKeyFile(fs: FileSystem, path: string): Uint8Array {
+  const info = fs.stat(path);
+  if (!info) throw new SecretManagementError("INVALID_ARGUMENT", `key file ${path} does not exist`);
+  if (!info.isFile) throw new SecretManagementError("INVALID_ARGUMENT", `key file ${path} is not a regular file`);
+  if (info.size <= KEY_FILE_READ_LIMIT) {
+    const bytes = fs.readFileFrom(path, 0, KEY_FILE_READ_LIMIT + 1);
+    if (bytes.length <= KEY_FILE_READ_LIMIT) return bytes;
+  }
+  const hash = sha256.create();
+  for (let offset = 0; ;) {
+    const chunk = fs.readFileFrom(path, offset, KEY_FILE_READ_LIMIT);
+    hash.update(chunk);
+    offset += chunk.length;
+    if (chunk.length < KEY_FILE_READ_LIMIT) break;
+  }
+  return hash.digest();
 }
 
 /** One KDBX file on disk and the database last read from (or written to) it. */
@@ -154,7 +141,13 @@ export class KdbxFile {
       kdbxweb.ProtectedValue.fromString(secrets.password),
       secrets.keyFile?.slice() ?? null,
     );
-    await credentials.ready;
+    try {
+      await credentials.ready;
+    } catch (error) {
+      // Only the key file can fail here (a .keyx whose hash does not match its data, or without a key):
+      // like a key file of another database, it cannot open this one.
+      throw new SecretManagementError("WRONG_PASSWORD", `the key file does not hold a valid key for ${this.path}`, { cause: error });
+    }
     return credentials;
   }
 
@@ -164,6 +157,7 @@ export class KdbxFile {
     try {
       return await kdbxweb.Kdbx.load(toArrayBuffer(bytes), credentials);
     } catch (error) {
+      if (error instanceof SecretManagementError) throw error; // a bound in kdbxweb.ts refused the file
       const code = (error as { code?: string }).code;
       if (code === kdbxweb.Consts.ErrorCodes.InvalidKey) {
         throw new SecretManagementError("WRONG_PASSWORD", `wrong password or key file for ${this.path}`);

@@ -28,7 +28,7 @@ import {
   secretTypeOf,
   type SecretValue,
 } from "../../core/types.ts";
-import type { KdbxModule } from "./database.ts";
+import type { KdbxModule } from "./kdbxweb.ts";
 
 export const TYPE_FIELD = "secretmanagement.type";
 export const CREDENTIALS_FIELD = "secretmanagement.credentials";
@@ -48,9 +48,37 @@ export interface Located {
   title: string;
 }
 
+/** Keeps a leading U+FEFF, which ProtectedValue#getText (a default TextDecoder) drops as a byte order mark. */
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 function text(field: Kdbxweb.KdbxEntryField | undefined): string {
   if (field === undefined) return "";
-  return typeof field === "string" ? field : field.getText();
+  return typeof field === "string" ? field : UTF8.decode(field.getBinary());
+}
+
+/**
+ * Characters XML 1.0 cannot carry, raw or escaped: C0 controls other than tab, line feed and
+ * carriage return, and U+FFFE/U+FFFF. KeePassXC refuses a whole file that holds one in plain text.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/** A surrogate without its pair: no UTF-8 text, so no KDBX file, protected or not, can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function cannotHold(what: string, characters: string): SecretManagementError {
+  return new SecretManagementError("INVALID_ARGUMENT", `${what} contains ${characters}, which a KeePass file cannot hold`);
+}
+
+/** INVALID_ARGUMENT naming `what` (never the text, which may be secret) unless a protected field can hold `text`. */
+function checkUnicode(text: string, what: string): void {
+  if (LONE_SURROGATE.test(text)) throw cannotHold(what, "a lone surrogate");
+}
+
+/** INVALID_ARGUMENT naming `what` unless a plain (unprotected) field or a field name can hold `text`. */
+export function checkXmlText(text: string, what: string): void {
+  checkUnicode(text, what);
+  if (NOT_XML.test(text)) {
+    throw cannotHold(what, "a control character (other than tab, line feed and carriage return) or U+FFFE/U+FFFF");
+  }
 }
 
 function corrupt(located: Located, what: string): SecretManagementError {
@@ -189,10 +217,21 @@ function parseCredential(located: Located, key: string, json: string): Credentia
   throw corrupt(located, `field "${key}" does not hold a {username, password} credential`);
 }
 
-/** UNSUPPORTED for map keys that cannot be custom fields next to ours. */
+/**
+ * INVALID_ARGUMENT for text no KeePass file can hold (see checkXmlText; values are protected, so only
+ * lone surrogates are refused there), UNSUPPORTED for map keys that cannot be custom fields next to ours.
+ */
 export function checkValue(value: SecretValue): void {
-  if (secretTypeOf(value) !== "map") return;
-  for (const key of Object.keys(value as SecretMap)) {
+  const type = secretTypeOf(value);
+  if (typeof value === "string") checkUnicode(value, "the value");
+  if (type === "credential") {
+    checkUnicode((value as Credential).username, "the username");
+    checkUnicode((value as Credential).password, "the password");
+  }
+  if (type !== "map") return;
+  for (const [key, item] of Object.entries(value as SecretMap)) {
+    checkXmlText(key, `map key ${JSON.stringify(key)}`);
+    if (typeof item === "string") checkUnicode(item, `map item ${JSON.stringify(key)}`);
     const reserved = STANDARD_FIELDS.some((field) => nameKey(field) === nameKey(key)) ||
       key.startsWith(META_PREFIX) || key.startsWith(OWN_PREFIX) || key === "";
     if (reserved) {
@@ -224,7 +263,9 @@ export async function writeValue(db: Kdbxweb.Kdbx, kdbxweb: KdbxModule, entry: E
     await attach(BYTES_ATTACHMENT, value);
   } else if (type === "credential") {
     const credential = value as Credential;
-    entry.fields.set("UserName", credential.username);
+    // A username XML cannot carry in plain text is stored protected (encrypted), which holds any text.
+    const plain = !NOT_XML.test(credential.username);
+    entry.fields.set("UserName", plain ? credential.username : protect(credential.username));
     entry.fields.set("Password", protect(credential.password));
   } else {
     const credentials: string[] = [];
@@ -269,13 +310,15 @@ export function metadataFields(metadata: Metadata): { fields: Map<string, string
   const fields = new Map<string, string>();
   let tags: string[] = [];
   for (const [key, value] of Object.entries(metadata)) {
+    checkXmlText(key, `metadata key ${JSON.stringify(key)}`);
+    if (typeof value === "string") checkXmlText(value, `metadata "${key}"`);
     const standard = STANDARD_METADATA[key];
     if (standard !== undefined || key === "tags") {
       if (typeof value !== "string") {
         throw new SecretManagementError("INVALID_ARGUMENT", `metadata "${key}" must be a string in a KeePass vault`);
       }
       if (standard !== undefined) fields.set(standard, value);
-      else tags = value.split(/[;,]/).map((tag) => tag.trim()).filter((tag) => tag !== "");
+      else tags = value.split(/[;,:]/).map((tag) => tag.trim()).filter((tag) => tag !== ""); // as kdbxweb reads them
     } else {
       const encoded = typeof value === "string" && !TYPED_PREFIX.test(value) ? value : encodeTagValue(value);
       fields.set(META_PREFIX + key, encoded);

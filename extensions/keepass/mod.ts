@@ -17,9 +17,12 @@ import { dirname, isAbsolutePath, joinPath } from "../../core/paths.ts";
 import type { FileSystem } from "../../core/runtime.ts";
 import { type Metadata, SECRET_TYPES } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
-import { KdbxFile, loadKdbxweb, type Secrets } from "./database.ts";
+import { KdbxFile, readKeyFile, type Secrets } from "./database.ts";
+import { loadKdbxweb } from "./kdbxweb.ts";
+import { readParameters } from "../../core/parameters.ts";
 import {
   checkValue,
+  checkXmlText,
   displayNames,
   findEntry,
   groupAt,
@@ -33,21 +36,16 @@ import {
 } from "./entries.ts";
 import type * as Kdbxweb from "kdbxweb";
 
-interface Parameters {
-  path: string;
-  keyFile: string | undefined;
-  group: string;
-  passwordEnv: string | undefined;
-}
+const PARAMETERS = {
+  path: { type: "string" },
+  keyFile: { type: "string" },
+  group: { type: "string", default: "" },
+  passwordEnv: { type: "string" },
+} as const;
 
-function stringParameter(context: VaultContext, key: string): string | undefined {
-  const value = context.parameters[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || value === "") {
-    throw new SecretManagementError("INVALID_ARGUMENT", `keepass parameter "${key}" must be a non-empty string`);
-  }
-  return value;
-}
+/** Where a password goes instead of a parameter (parameters are stored in clear in vaults.json). */
+const PASSWORD_INSTEAD = "passwordEnv (the name of an environment variable holding the password), `secret vault unlock` or the prompt";
+const SECRET_KEYS = { password: PASSWORD_INSTEAD, masterPassword: PASSWORD_INSTEAD, passphrase: PASSWORD_INSTEAD };
 
 function filePath(context: VaultContext, key: string, value: string): string {
   if (value.startsWith("~/")) {
@@ -60,34 +58,28 @@ function filePath(context: VaultContext, key: string, value: string): string {
   return value;
 }
 
-function readParameters(context: VaultContext): Parameters {
-  const path = stringParameter(context, "path");
-  if (path === undefined) throw new SecretManagementError("INVALID_ARGUMENT", 'keepass needs the parameter "path"');
-  const keyFile = stringParameter(context, "keyFile");
+function readKeepassParameters(context: VaultContext) {
+  const values = readParameters(context.vaultName, context.parameters, PARAMETERS, { secretKeys: SECRET_KEYS });
+  if (values.path === undefined) throw new SecretManagementError("INVALID_ARGUMENT", 'keepass needs the parameter "path"');
+  // Group names are written into the file as they are, so they must be text XML can carry.
+  checkXmlText(values.group, 'the parameter "group"');
   return {
-    path: filePath(context, "path", path),
-    keyFile: keyFile === undefined ? undefined : filePath(context, "keyFile", keyFile),
-    group: stringParameter(context, "group") ?? "",
-    passwordEnv: stringParameter(context, "passwordEnv"),
+    path: filePath(context, "path", values.path),
+    keyFile: values.keyFile === undefined ? undefined : filePath(context, "keyFile", values.keyFile),
+    group: values.group,
+    passwordEnv: values.passwordEnv,
   };
 }
 
 export default defineVault((context): VaultExtension => {
-  const parameters = readParameters(context);
+  const parameters = readKeepassParameters(context);
   const fs: FileSystem | undefined = context.runtime.fs;
   if (!fs) throw new SecretManagementError("UNSUPPORTED", "keepass needs a file system");
   const file = new KdbxFile(parameters.path, fs);
   const lockPath = `${parameters.path}.lock`;
   let unlocked: string | undefined;
 
-  const readKeyFile = (): Uint8Array | undefined => {
-    if (parameters.keyFile === undefined) return undefined;
-    const bytes = fs.readFile(parameters.keyFile);
-    if (bytes === undefined) {
-      throw new SecretManagementError("INVALID_ARGUMENT", `key file ${parameters.keyFile} does not exist`);
-    }
-    return bytes;
-  };
+  const keyFile = (): Uint8Array | undefined => parameters.keyFile === undefined ? undefined : readKeyFile(fs, parameters.keyFile);
 
   const secrets = async (): Promise<Secrets> => {
     let password = unlocked;
@@ -99,7 +91,7 @@ export default defineVault((context): VaultExtension => {
       password = await context.prompt(`Password for KeePass database ${parameters.path}: `);
       unlocked = password;
     }
-    return { password, keyFile: readKeyFile() };
+    return { password, keyFile: keyFile() };
   };
 
   /** The database as on disk, or undefined when the file does not exist yet. A wrong password is forgotten. */
@@ -140,6 +132,7 @@ export default defineVault((context): VaultExtension => {
     },
 
     async setSecret(name, value, metadata, options) {
+      checkXmlText(name, "the secret name");
       checkValue(value);
       const planned = metadata === undefined ? undefined : metadataFields(metadata);
       await write(async (db, kdbxweb) => {
@@ -200,7 +193,7 @@ export default defineVault((context): VaultExtension => {
     },
 
     async unlock(password) {
-      await file.open({ password, keyFile: readKeyFile() });
+      await file.open({ password, keyFile: keyFile() });
       unlocked = password;
     },
   };
@@ -209,7 +202,8 @@ export default defineVault((context): VaultExtension => {
 /** The file name without its extension: the database name of a file created here. */
 function titleOf(path: string): string {
   const base = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
-  return base.replace(/\.kdbx$/i, "");
+  // Only a name: characters the file could not hold in plain text are left out (see checkXmlText).
+  return base.replace(/\.kdbx$/i, "").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/gu, "");
 }
 
 /**
