@@ -541,9 +541,10 @@ export class SecretManagement {
       return await work();
     } catch (error) {
       if (error instanceof SecretManagementError) {
-        // Every failure names its vault, in the message too: "cannot reach http://…" alone does not say which.
+        // An outage names its vault in the message too: "cannot reach http://…" alone does not say which.
         const named = error.vault ?? vault;
-        if (error.vault !== undefined && error.message.includes(`"${named}"`)) throw error;
+        const unnamedOutage = error.code === "VAULT_UNAVAILABLE" && !error.message.includes(`"${named}"`);
+        if (error.vault !== undefined && !unnamedOutage) throw error;
         throw new SecretManagementError(error.code, `vault "${named}": ${error.message}`, {
           vault: named,
           cause: error.cause ?? error,
