@@ -126,18 +126,18 @@ export class SecretManagement {
       return await this.#registerForSession(name, registration, options);
     }
     const data = await this.registry.update((data) => {
-      const existing = findVaultName(this.#withSession(data), name);
-      const wasDefault = existing !== undefined && this.#withSession(data).defaultVault === existing;
+      const merged = this.#withSession(data);
+      const existing = findVaultName(merged, name);
+      // A vault that replaces the default (in the file or in this instance) becomes the default.
+      const becomesDefault = options.default || (existing !== undefined && merged.defaultVault === existing);
       if (existing !== undefined) {
         if (!options.allowClobber) throw vaultExists(existing);
         delete data.vaults[existing];
         this.#forgetSessionVault(existing);
       }
       data.vaults[name] = registration;
-      if (options.default || wasDefault || data.defaultVault === null || data.defaultVault === existing) {
-        data.defaultVault = name;
-        if (options.default || wasDefault) this.#session.defaultVault = null;
-      }
+      if (becomesDefault) this.#session.defaultVault = null;
+      if (becomesDefault || data.defaultVault === null || data.defaultVault === existing) data.defaultVault = name;
       return data;
     });
     return toVaultInfo(this.#withSession(data), name);
