@@ -3,6 +3,7 @@
  * `node:tty` natively), Bun's own process spawning and stdin. No platform cipher: Bun's node:crypto
  * lacks ChaCha20-Poly1305, so the SecretStore uses @noble/ciphers there.
  */
+import { childEnvironment } from "../core/process.ts";
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { nodeCompatibleRuntime } from "./node.ts";
 
@@ -35,7 +36,7 @@ function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): 
   const child = Bun.spawn({
     cmd: [command, ...args],
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: childEnvironment(process.env, options.env),
     stdin: options.stdin ?? "ignore",
     stdout: options.stdout ?? "pipe",
     stderr: options.stderr ?? "pipe",

@@ -1,5 +1,6 @@
 /** The Runtime for Deno, over `Deno.*` file, terminal and process APIs. */
 import { dirname } from "../core/paths.ts";
+import { childEnvironment } from "../core/process.ts";
 import type { Aead, ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
 import { chaCha20Poly1305From } from "./node-aead.ts";
@@ -246,7 +247,8 @@ function denoSpawn(command: string, args: string[], options: SpawnOptions = {}):
   const child = new Deno.Command(command, {
     args,
     cwd: options.cwd,
-    env: options.env,
+    clearEnv: true,
+    env: childEnvironment(Deno.env.toObject(), options.env),
     stdin: options.stdin === "inherit" ? "inherit" : options.stdin ? "piped" : "null",
     stdout: options.stdout === "inherit" ? "inherit" : "piped",
     stderr: options.stderr === "inherit" ? "inherit" : "piped",

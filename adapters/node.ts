@@ -1,6 +1,7 @@
 /** The Runtime for Node.js. */
 import { spawn as spawnChild } from "node:child_process";
 import * as os from "node:os";
+import { childEnvironment } from "../core/process.ts";
 import type { Aead, ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { chaCha20Poly1305From } from "./node-aead.ts";
 import { nodeFileSystem } from "./node-fs.ts";
@@ -58,7 +59,7 @@ function toWebStream(readable: NodeJS.ReadableStream): ReadableStream<Uint8Array
 export function nodeSpawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   const child = spawnChild(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: childEnvironment(process.env, options.env),
     stdio: [
       options.stdin === "inherit" ? "inherit" : options.stdin ? "pipe" : "ignore",
       options.stdout ?? "pipe",

@@ -10,6 +10,7 @@
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { joinPath } from "../core/paths.ts";
+import { childEnvironment } from "../core/process.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { JsonValue, SecretType, SecretValue } from "../core/types.ts";
 import { requestLine } from "./unix-socket.ts";
@@ -168,6 +169,7 @@ async function startAgent(socket: string, first: AgentRequest): Promise<void> {
     detached: true, // its own session: it outlives this command and the terminal's Ctrl-C
     stdio: ["pipe", "pipe", "ignore"],
     cwd: "/",
+    env: childEnvironment(process.env), // it gets the key on stdin: no password may sit in its environ
   });
   return new Promise((resolve, reject) => {
     let output = "";

@@ -10,6 +10,8 @@ export type Handler = (context: Context) => Promise<number | void>;
 export class Context {
   readonly runtime: Runtime;
   readonly parsed: Parsed;
+  /** Vaults that failed during a search that went on without them (each also printed as a warning). */
+  readonly vaultFailures: SecretManagementError[] = [];
   #manager: Promise<SecretManagement> | undefined;
   #stdinLines: Promise<string[]> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
@@ -51,7 +53,10 @@ export class Context {
         manager.SecretManagement.open({
           runtime: this.runtime,
           builtins: extensions.builtinVaults,
-          onVaultError: (error) => this.warn(error.message),
+          onVaultError: (error) => {
+            this.vaultFailures.push(error);
+            this.warn(error.message);
+          },
         }),
     );
     return this.#manager;
@@ -121,4 +126,23 @@ export class Context {
     }
     throw new SecretManagementError("PASSWORD_REQUIRED", "no new password was confirmed");
   }
+}
+
+/**
+ * For a listing across vaults (`secret info`): what the vaults that answered hold is printed, and
+ * then, if a vault failed, the command fails with that failure's code (exit 4 for a locked store,
+ * 1 for one that is down): an incomplete listing must not pass for a complete one.
+ */
+export function failOnVaultErrors(handler: Handler): Handler {
+  return async (context) => {
+    const code = await handler(context);
+    await context.finish();
+    const [first] = context.vaultFailures;
+    if (first === undefined) return code;
+    const vaults = context.vaultFailures.map((failure) => `"${failure.vault}"`).join(", ");
+    throw new SecretManagementError(first.code, `the listing is incomplete: vault ${vaults} failed (see above)`, {
+      vault: first.vault,
+      cause: context.vaultFailures.length === 1 ? first : new AggregateError(context.vaultFailures, "vaults that failed"),
+    });
+  };
 }

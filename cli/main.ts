@@ -45,11 +45,8 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   const code = (error as { code?: unknown })?.code;
   if (code === "PASSWORD_REQUIRED" || code === "WRONG_PASSWORD") return EXIT.password;
-  if (code === "SECRET_NOT_FOUND" || code === "VAULT_NOT_FOUND") {
-    // Not found while a locked vault could not be searched: the password is what is missing.
-    const failures = (error as { cause?: { errors?: unknown[] } }).cause?.errors ?? [];
-    return failures.some((failure) => exitCodeFor(failure) === EXIT.password) ? EXIT.password : EXIT.notFound;
-  }
+  // A search where a vault failed ends in that failure, never in "not found" (core/manager.ts).
+  if (code === "SECRET_NOT_FOUND" || code === "VAULT_NOT_FOUND") return EXIT.notFound;
   return EXIT.error;
 }
 

@@ -133,7 +133,10 @@ export const COMMANDS: readonly Command[] = [
     summary: "list secrets (names, types, vaults, metadata) matching a wildcard filter",
     args: [{ name: "filter", complete: "secret" }],
     flags: [vault, json, passwordStdin],
-    load: async () => (await secretCommands()).info,
+    load: async () => {
+      const [{ info }, { failOnVaultErrors }] = await Promise.all([secretCommands(), import("./context.ts")]);
+      return failOnVaultErrors(info);
+    },
   },
   {
     path: ["meta"],
@@ -223,9 +226,9 @@ export const COMMANDS: readonly Command[] = [
     flags: [
       {
         name: "env",
-        value: "<VAR=name>",
+        value: "<VAR=name|VAR>",
         repeat: true,
-        help: "set VAR to a secret: a name, or a secret://vault/name#field reference",
+        help: "set VAR to a secret: a name, or a secret://vault/name#field reference; VAR alone passes on its value here",
       },
       { name: "env-file", value: "<file>", repeat: true, complete: "file", help: "VAR=value lines; values may be references" },
       { name: "mask", help: "replace secret values in the command's output with *****" },
@@ -235,6 +238,8 @@ export const COMMANDS: readonly Command[] = [
     passthrough: true,
     details: [
       "Secrets reach the command through its environment only, never its arguments.",
+      "It does not inherit SECRETSTORE_PASSWORD, VAULT_TOKEN, BAO_TOKEN, VAULT_SECRET_ID, AWS_SECRET_ACCESS_KEY,",
+      "AWS_SESSION_TOKEN or AZURE_CLIENT_SECRET unless named with --env VAR (its value is then masked too).",
       "Output is masked by default when stdout is not a terminal. The exit code is the command's.",
       "If a secret is missing nothing is started (exit 3).",
     ].join("\n"),

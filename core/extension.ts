@@ -25,6 +25,11 @@ export interface VaultCapabilities {
   types: readonly SecretType[];
   /** A read-only vault refuses every write with UNSUPPORTED. */
   readOnly?: boolean;
+  /**
+   * False for a vault whose secrets do not outlive the process (`memory`): its registration lives
+   * only as long as the SecretManagement instance and is never written to vaults.json. Default true.
+   */
+  persistent?: boolean;
 }
 
 export type VaultSecretInfo = Omit<SecretInfo, "vault">;
@@ -97,6 +102,9 @@ export function validateExtension(module: string, extension: unknown): VaultExte
   }
   if (!Array.isArray(capabilities.types) || capabilities.types.length === 0) {
     throw new SecretManagementError("INVALID_EXTENSION", `extension "${module}" is missing capabilities.types`);
+  }
+  if (capabilities.persistent !== undefined && typeof capabilities.persistent !== "boolean") {
+    throw new SecretManagementError("INVALID_EXTENSION", `extension "${module}": capabilities.persistent must be a boolean`);
   }
   return extension as VaultExtension;
 }

@@ -9,7 +9,7 @@ import {
   type VaultExtension,
   validateExtension,
 } from "./extension.ts";
-import { isAbsolutePath, joinPath, pathToFileUrl, resolveHome } from "./paths.ts";
+import { absolutePath, isAbsolutePath, isRelativePath, pathToFileUrl, resolveHome } from "./paths.ts";
 import { parseSecretReference, selectField } from "./references.ts";
 import { findVaultName, type RegistryData, type VaultRegistration, VaultRegistry } from "./registry.ts";
 import type { Runtime } from "./runtime.ts";
@@ -47,6 +47,11 @@ export interface RegisterVaultOptions {
   description?: string;
   default?: boolean;
   allowClobber?: boolean;
+  /**
+   * Refuse (UNSUPPORTED) an extension whose vaults do not outlive the process, such as `memory`.
+   * The CLI sets it: each of its commands is a process of its own, so such a vault would lose every secret.
+   */
+  requirePersistent?: boolean;
 }
 
 export interface SetSecretOptions {
@@ -76,6 +81,8 @@ export class SecretManagement {
   readonly #onVaultError: (error: SecretManagementError) => void;
   readonly #extensions = new Map<string, { signature: string; extension: Promise<VaultExtension> }>();
   readonly #resolving = new Set<string>();
+  /** Registrations of vaults that do not outlive the process: this instance's alone, never in vaults.json. */
+  readonly #session: RegistryData = { version: 1, defaultVault: null, vaults: {} };
 
   protected constructor(options: OpenOptions) {
     this.runtime = options.runtime;
@@ -100,32 +107,72 @@ export class SecretManagement {
       throw new SecretManagementError("INVALID_ARGUMENT", "the extension module must be a non-empty string");
     }
     const registration: VaultRegistration = {
-      module,
+      // A path is kept as an absolute file: URL, never relative: a relative one would import whatever
+      // file of that name sits in the directory a later command happens to run in.
+      module: isRelativePath(module) || isAbsolutePath(module) ? pathToFileUrl(absolutePath(this.runtime, module)) : module,
       parameters: validateParameters(options.parameters ?? {}),
       description: options.description ?? "",
     };
-    await this.#createExtension(name, registration); // proves it loads and has the contract's shape
+    // Proves it loads and has the contract's shape.
+    const extension = await this.#createExtension(name, registration);
+    this.#extensions.delete(nameKey(name));
+    if (extension.capabilities.persistent === false) {
+      if (options.requirePersistent) {
+        throw new SecretManagementError(
+          "UNSUPPORTED",
+          `extension "${module}" keeps its secrets only in the memory of one process, and every command is a new process: register a vault that stores them (such as secretstore)`,
+        );
+      }
+      return await this.#registerForSession(name, registration, options);
+    }
     const data = await this.registry.update((data) => {
-      const existing = findVaultName(data, name);
+      const merged = this.#withSession(data);
+      const existing = findVaultName(merged, name);
+      // A vault that replaces the default (in the file or in this instance) becomes the default.
+      const becomesDefault = options.default || (existing !== undefined && merged.defaultVault === existing);
       if (existing !== undefined) {
-        if (!options.allowClobber) {
-          throw new SecretManagementError("VAULT_EXISTS", `a vault named "${existing}" is already registered`, {
-            vault: existing,
-          });
-        }
+        if (!options.allowClobber) throw vaultExists(existing);
         delete data.vaults[existing];
-        if (data.defaultVault === existing) data.defaultVault = name;
+        this.#forgetSessionVault(existing);
       }
       data.vaults[name] = registration;
-      if (options.default || data.defaultVault === null) data.defaultVault = name;
+      if (becomesDefault) this.#session.defaultVault = null;
+      if (becomesDefault || data.defaultVault === null || data.defaultVault === existing) data.defaultVault = name;
       return data;
     });
-    this.#extensions.delete(nameKey(name));
-    return toVaultInfo(data, name);
+    return toVaultInfo(this.#withSession(data), name);
+  }
+
+  /** Registers a vault that cannot outlive the process in this instance only (see `#session`). */
+  async #registerForSession(name: string, registration: VaultRegistration, options: RegisterVaultOptions): Promise<VaultInfo> {
+    const current = this.#readRegistry();
+    const existing = findVaultName(current, name);
+    if (existing !== undefined) {
+      if (!options.allowClobber) throw vaultExists(existing);
+      if (!this.#forgetSessionVault(existing)) {
+        await this.registry.update((data) => {
+          delete data.vaults[existing];
+          if (data.defaultVault === existing) data.defaultVault = null;
+        });
+      }
+    }
+    this.#session.vaults[name] = registration;
+    if (options.default || current.defaultVault === null || current.defaultVault === existing) {
+      this.#session.defaultVault = name;
+    }
+    return toVaultInfo(this.#readRegistry(), name);
+  }
+
+  /** Drops a session registration; false when `name` is not one. */
+  #forgetSessionVault(name: string): boolean {
+    if (!(name in this.#session.vaults)) return false;
+    delete this.#session.vaults[name];
+    if (this.#session.defaultVault === name) this.#session.defaultVault = null;
+    return true;
   }
 
   async unregisterVault(name: string): Promise<void> {
-    const vault = this.#requireVault(this.registry.read(), name);
+    const vault = this.#requireVault(this.#readRegistry(), name);
     let extension: VaultExtension | undefined;
     try {
       extension = await this.#extension(vault.name, vault.registration);
@@ -133,22 +180,28 @@ export class SecretManagement {
       // A vault whose module no longer loads must still be removable.
     }
     if (extension?.unregister) await this.#call(vault.name, () => extension.unregister!());
+    this.#extensions.delete(nameKey(vault.name));
+    if (this.#forgetSessionVault(vault.name)) return;
     await this.registry.update((data) => {
       const registered = findVaultName(data, name);
       if (registered === undefined) return;
       delete data.vaults[registered];
       if (data.defaultVault === registered) data.defaultVault = null;
     });
-    this.#extensions.delete(nameKey(vault.name));
   }
 
   async getVaults(pattern = "*"): Promise<VaultInfo[]> {
-    const data = this.registry.read();
+    const data = this.#readRegistry();
     const matches = compileWildcard(pattern);
     return sortedNames(data).filter(matches).map((name) => toVaultInfo(data, name));
   }
 
   async setDefaultVault(name: string | null): Promise<void> {
+    const sessionVault = name === null ? undefined : findVaultName(this.#session, name);
+    if (sessionVault !== undefined) {
+      this.#session.defaultVault = sessionVault;
+      return;
+    }
     await this.registry.update((data) => {
       if (name === null) {
         data.defaultVault = null;
@@ -158,6 +211,7 @@ export class SecretManagement {
       if (registered === undefined) throw vaultNotFound(name);
       data.defaultVault = registered;
     });
+    this.#session.defaultVault = null;
   }
 
   /** True when every vault matching `pattern` answers its test; a failing test is reported. */
@@ -230,21 +284,34 @@ export class SecretManagement {
       if (value === undefined) throw secretNotFound(name, vault.name);
       return value;
     }
+    return (await this.#search(name)).value;
+  }
+
+  /**
+   * The first vault in search order that holds `name`. Vaults that failed before it are reported
+   * and skipped; when none holds it and one failed, that failure is the answer: a locked store or a
+   * server that is down is not evidence that the secret does not exist.
+   */
+  async #search(name: string): Promise<LoadedVault & { value: SecretValue }> {
     const failures: SecretManagementError[] = [];
     for (const vault of this.#searchOrder()) {
       try {
-        const value = await this.#call(vault.name, async () => (await this.#extension(vault.name, vault.registration)).getSecret(name));
-        if (value !== undefined) return value;
+        const extension = await this.#call(vault.name, () => this.#extension(vault.name, vault.registration));
+        const value = await this.#call(vault.name, () => extension.getSecret(name));
+        if (value === undefined) continue;
+        for (const failure of failures) this.#onVaultError(failure);
+        return { ...vault, extension, value };
       } catch (error) {
         failures.push(error as SecretManagementError);
-        this.#onVaultError(error as SecretManagementError);
       }
     }
-    const failed = failures.map((error) => error.vault).join(", ");
+    const [first, ...others] = failures;
+    if (first === undefined) throw secretNotFound(name);
+    if (others.length === 0) throw first;
     throw new SecretManagementError(
-      "SECRET_NOT_FOUND",
-      `no secret named "${name}" in any vault${failed ? ` (vaults that failed: ${failed})` : ""}`,
-      failures.length ? { cause: new AggregateError(failures, "vaults that failed") } : {},
+      first.code,
+      `${first.message} (other vaults failed too: ${others.map((failure) => failure.vault).join(", ")})`,
+      { vault: first.vault, cause: new AggregateError(failures, "vaults that failed") },
     );
   }
 
@@ -271,7 +338,7 @@ export class SecretManagement {
   async setSecretInfo(name: string, metadata: Metadata, options: VaultOption = {}): Promise<void> {
     validateSecretName(name);
     validateMetadata(metadata);
-    const vault = options.vault !== undefined ? await this.#loadVault(options.vault) : await this.#vaultHolding(name);
+    const vault = options.vault !== undefined ? await this.#loadVault(options.vault) : await this.#search(name);
     if (!vault.extension.capabilities.metadata) {
       throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot store metadata`, { vault: vault.name });
     }
@@ -319,13 +386,29 @@ export class SecretManagement {
     return { name: registered, registration: data.vaults[registered]! };
   }
 
+  /** vaults.json with this instance's session registrations (which win, and whose default wins). */
+  #readRegistry(): RegistryData {
+    return this.#withSession(this.registry.read());
+  }
+
+  #withSession(file: RegistryData): RegistryData {
+    const data = structuredClone(file);
+    for (const [name, registration] of Object.entries(this.#session.vaults)) {
+      const shadowed = findVaultName(data, name);
+      if (shadowed !== undefined) delete data.vaults[shadowed];
+      data.vaults[name] = registration;
+    }
+    if (this.#session.defaultVault !== null) data.defaultVault = this.#session.defaultVault;
+    return data;
+  }
+
   async #loadVault(name: string): Promise<LoadedVault> {
-    const vault = this.#requireVault(this.registry.read(), name);
+    const vault = this.#requireVault(this.#readRegistry(), name);
     return { ...vault, extension: await this.#extension(vault.name, vault.registration) };
   }
 
   #matchingVaults(pattern: string): { name: string; registration: VaultRegistration }[] {
-    const data = this.registry.read();
+    const data = this.#readRegistry();
     if (!hasWildcard(pattern)) return [this.#requireVault(data, pattern)];
     const matches = compileWildcard(pattern);
     return sortedNames(data).filter(matches).map((name) => ({ name, registration: data.vaults[name]! }));
@@ -333,33 +416,21 @@ export class SecretManagement {
 
   /** Default vault first, then the others in case-insensitive name order. */
   #searchOrder(): { name: string; registration: VaultRegistration }[] {
-    const data = this.registry.read();
+    const data = this.#readRegistry();
     const names = sortedNames(data);
     const first = data.defaultVault === null ? undefined : findVaultName(data, data.defaultVault);
     const ordered = first === undefined ? names : [first, ...names.filter((name) => name !== first)];
     return ordered.map((name) => ({ name, registration: data.vaults[name]! }));
   }
 
-  async #vaultHolding(name: string): Promise<LoadedVault> {
-    for (const vault of this.#searchOrder()) {
-      try {
-        const extension = await this.#extension(vault.name, vault.registration);
-        if ((await this.#call(vault.name, () => extension.getSecret(name))) !== undefined) return { ...vault, extension };
-      } catch (error) {
-        this.#onVaultError(error as SecretManagementError);
-      }
-    }
-    throw secretNotFound(name);
-  }
-
   async #defaultVaultForWrite(): Promise<LoadedVault> {
-    let data = this.registry.read();
+    let data = this.#readRegistry();
     if (Object.keys(data.vaults).length === 0 && LOCAL_VAULT.module in this.#builtins) {
       await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
         description: "local encrypted SecretStore",
         default: true,
       });
-      data = this.registry.read();
+      data = this.#readRegistry();
     }
     const name = data.defaultVault;
     if (name === null || findVaultName(data, name) === undefined) {
@@ -377,7 +448,16 @@ export class SecretManagement {
     const signature = `${registration.module}\u0000${JSON.stringify(registration.parameters)}`;
     const cached = this.#extensions.get(key);
     if (cached?.signature === signature) return cached.extension;
-    const extension = this.#createExtension(name, registration);
+    const extension = this.#createExtension(name, registration).then((created) => {
+      if (created.capabilities.persistent === false && findVaultName(this.#session, name) === undefined) {
+        throw new SecretManagementError(
+          "INVALID_EXTENSION",
+          `vault "${name}" is registered in ${this.registry.path}, but its extension "${registration.module}" keeps secrets only in one process's memory, so they would be lost: unregister it (secret vault unregister ${name})`,
+          { vault: name },
+        );
+      }
+      return created;
+    });
     extension.catch(() => this.#extensions.delete(key));
     this.#extensions.set(key, { signature, extension });
     return extension;
@@ -385,7 +465,7 @@ export class SecretManagement {
 
   async #createExtension(name: string, registration: VaultRegistration): Promise<VaultExtension> {
     const module = registration.module;
-    const exports = await this.#importModule(module);
+    const exports = await this.#importModule(name, module);
     const factory = factoryFromModule(module, exports);
     const context: VaultContext = {
       vaultName: name,
@@ -409,7 +489,7 @@ export class SecretManagement {
     return validateExtension(module, extension);
   }
 
-  async #importModule(module: string): Promise<unknown> {
+  async #importModule(vault: string, module: string): Promise<unknown> {
     const builtin = Object.keys(this.#builtins).find((key) => key === module.toLowerCase());
     const fail = (error: unknown) =>
       new SecretManagementError(
@@ -424,10 +504,16 @@ export class SecretManagement {
         throw fail(error);
       }
     }
-    let specifier = module;
-    if (module.startsWith("./") || module.startsWith("../") || isAbsolutePath(module)) {
-      specifier = pathToFileUrl(isAbsolutePath(module) ? module : joinPath(this.runtime, this.runtime.cwd(), module));
+    if (isRelativePath(module)) {
+      // Registered by an older version: resolved against the working directory, it would run
+      // whatever file of that name a directory holds.
+      throw new SecretManagementError(
+        "INVALID_EXTENSION",
+        `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path: secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber`,
+        { vault },
+      );
     }
+    const specifier = isAbsolutePath(module) ? pathToFileUrl(module) : module;
     try {
       return await import(specifier);
     } catch (error) {
@@ -455,9 +541,12 @@ export class SecretManagement {
       return await work();
     } catch (error) {
       if (error instanceof SecretManagementError) {
-        if (error.vault !== undefined) throw error;
-        throw new SecretManagementError(error.code, `vault "${vault}": ${error.message}`, {
-          vault,
+        // An outage names its vault in the message too: "cannot reach http://…" alone does not say which.
+        const named = error.vault ?? vault;
+        const unnamedOutage = error.code === "VAULT_UNAVAILABLE" && !error.message.includes(`"${named}"`);
+        if (error.vault !== undefined && !unnamedOutage) throw error;
+        throw new SecretManagementError(error.code, `vault "${named}": ${error.message}`, {
+          vault: named,
           cause: error.cause ?? error,
         });
       }
@@ -491,6 +580,10 @@ function toVaultInfo(data: RegistryData, name: string): VaultInfo {
   };
 }
 
+function vaultExists(name: string): SecretManagementError {
+  return new SecretManagementError("VAULT_EXISTS", `a vault named "${name}" is already registered`, { vault: name });
+}
+
 function vaultNotFound(name: string): SecretManagementError {
   return new SecretManagementError("VAULT_NOT_FOUND", `no vault named "${name}" is registered`);
 }
@@ -498,7 +591,7 @@ function vaultNotFound(name: string): SecretManagementError {
 function secretNotFound(name: string, vault?: string): SecretManagementError {
   return new SecretManagementError(
     "SECRET_NOT_FOUND",
-    vault === undefined ? `no secret named "${name}"` : `no secret named "${name}" in vault "${vault}"`,
+    vault === undefined ? `no secret named "${name}" in any vault` : `no secret named "${name}" in vault "${vault}"`,
     { vault },
   );
 }

@@ -19,13 +19,34 @@ export function isAbsolutePath(path: string): boolean {
   return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\");
 }
 
+/** A module specifier that names a file by a path relative to the working directory (`./x.mjs`, `..\\x.mjs`). */
+export function isRelativePath(path: string): boolean {
+  return /^\.\.?([\\/]|$)/.test(path);
+}
+
+/** `path` made absolute against the working directory (`.` and `..` resolved); an absolute path as given. */
+export function absolutePath(runtime: Runtime, path: string): string {
+  if (isAbsolutePath(path)) return path;
+  const full = joinPath(runtime, runtime.cwd(), path);
+  const separator = runtime.platform === "windows" ? "\\" : "/";
+  const [root, ...rest] = full.split(/[\\/]/);
+  const segments: string[] = [];
+  for (const segment of rest) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") segments.pop();
+    else segments.push(segment);
+  }
+  return `${root}${separator}${segments.join(separator)}`;
+}
+
 /**
  * `$SECRETMANAGEMENT_HOME`, else the platform's config dir + `/secretmanagement`:
  * `$XDG_CONFIG_HOME` or `~/.config` on Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on Windows.
  */
 export function resolveHome(runtime: Runtime, explicit?: string): string {
   const home = explicit ?? runtime.env("SECRETMANAGEMENT_HOME");
-  if (home) return home;
+  // A relative home would follow the working directory: each directory would have its own vaults.
+  if (home) return runtime.fs ? absolutePath(runtime, home) : home;
   if (!runtime.fs) return "/"; // edge: nothing is stored on disk, the home only names in-memory vaults
   const user = runtime.homeDir();
   let config: string | undefined;

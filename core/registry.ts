@@ -2,11 +2,12 @@
  * The vault registry, `vaults.json` in the home directory. Every change is read-modify-write under a
  * cross-process lock and lands by an atomic rename, so concurrent registrations all survive and a
  * crash leaves the old or the new file, never half of one. An unreadable file is an error that names
- * it; it is never replaced.
+ * it; it is never replaced. The home and the file must be the user's alone (core/permissions.ts).
  */
 import { SecretManagementError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import { joinPath } from "./paths.ts";
+import { checkPrivate } from "./permissions.ts";
 import type { Runtime } from "./runtime.ts";
 import { nameKey, type VaultParameters } from "./types.ts";
 
@@ -45,6 +46,9 @@ export class VaultRegistry {
 
   read(): RegistryData {
     if (this.#memory) return structuredClone(this.#memory);
+    // vaults.json names the modules this process imports: someone else able to change it could run code as us.
+    checkPrivate(this.#runtime, this.#home, "the SecretManagement home");
+    checkPrivate(this.#runtime, this.path, "the vault registry");
     const bytes = this.#runtime.fs!.readFile(this.path);
     if (bytes === undefined) return emptyRegistry();
     return parseRegistry(this.path, bytes);

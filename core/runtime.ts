@@ -44,6 +44,10 @@ export interface FileSystem {
 }
 
 export interface SpawnOptions {
+  /**
+   * Variables set for the child on top of this process's environment, which it inherits without
+   * the credential variables (core/process.ts `childEnvironment`).
+   */
   env?: Record<string, string>;
   cwd?: string;
   /** Bytes written to the child's stdin (then closed), or the parent's stdin. Default: none. */

@@ -1,11 +1,12 @@
-// A third-party vault in a dozen lines: register it with
-//   sm.registerVault("mine", "./examples/my-vault.ts")   or   secret vault register mine ./examples/my-vault.ts
+// A third-party vault in a dozen lines: register it with sm.registerVault("mine", "./examples/my-vault.ts").
+// It keeps values in this process only (persistent: false), so it is registered for the `sm` instance
+// and never in vaults.json; a vault that stores its values somewhere lasting leaves `persistent` out.
 import { defineVault, SecretManagementError } from "../mod.ts";
 
 const values = new Map<string, string>();
 
 export default defineVault((context) => ({
-  capabilities: { metadata: false, types: ["string"] },
+  capabilities: { metadata: false, types: ["string"], persistent: false },
   async getSecret(name) {
     return values.get(`${context.vaultName}:${name.toLowerCase()}`);
   },

@@ -1,8 +1,9 @@
-// Deno: deno run -A examples/quickstart.ts   Bun: bun examples/quickstart.ts
+// Deno: SECRETMANAGEMENT_HOME=$(mktemp -d) deno run -A examples/quickstart.ts   Bun: SECRETMANAGEMENT_HOME=$(mktemp -d) bun examples/quickstart.ts
 import { SecretManagement } from "../mod.ts";
 
 const sm = await SecretManagement.open();
-await sm.registerVault("scratch", "memory", { description: "in-process only" });
+// A memory vault lives as long as `sm` (never in vaults.json); default: true so nothing reaches your other vaults.
+await sm.registerVault("scratch", "memory", { description: "in-process only", default: true });
 await sm.setSecret("db", { username: "app", password: "s3cret" }, { metadata: { owner: "ops" } });
 const db = await sm.getSecret("db");
 const [info] = await sm.getSecretInfo("d*");

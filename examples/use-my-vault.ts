@@ -1,4 +1,4 @@
-// Deno/Bun: registers examples/my-vault.ts by path and uses it.
+// Deno/Bun: SECRETMANAGEMENT_HOME=$(mktemp -d) deno run -A examples/use-my-vault.ts — registers examples/my-vault.ts by path and uses it.
 import { SecretManagement } from "../mod.ts";
 
 const sm = await SecretManagement.open();

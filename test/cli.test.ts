@@ -89,17 +89,17 @@ describe("secret: conventions", () => {
 describe("secret vault", () => {
   it("registers, lists (table and JSON), sets the default, tests and unregisters", () => {
     const home = tempHome();
-    expect(secret(rt, home, ["vault", "register", "m", "memory", "--description", "scratch"])).toMatchObject({
+    expect(secret(rt, home, ["vault", "register", "m", "env", "--description", "scratch"])).toMatchObject({
       status: 0,
       stdout: "registered vault m (default)\n",
     });
     expect(secret(rt, home, ["vault", "register", "e", "env", "--param", "prefix=APP"]).status).toBe(0);
     const list = secret(rt, home, ["vault", "list"]);
-    expect(list.stdout).toMatch(/^NAME\s+MODULE\s+DEFAULT\s+DESCRIPTION\ne\s+env\s*\nm\s+memory\s+yes\s+scratch\n$/);
+    expect(list.stdout).toMatch(/^NAME\s+MODULE\s+DEFAULT\s+DESCRIPTION\ne\s+env\s*\nm\s+env\s+yes\s+scratch\n$/);
     const json = JSON.parse(secret(rt, home, ["vault", "list", "--json"]).stdout);
     expect(json).toEqual([
       { name: "e", module: "env", description: "", parameters: { prefix: "APP" }, isDefault: false },
-      { name: "m", module: "memory", description: "scratch", parameters: {}, isDefault: true },
+      { name: "m", module: "env", description: "scratch", parameters: {}, isDefault: true },
     ]);
     expect(JSON.parse(secret(rt, home, ["vault", "list", "e*", "--json"]).stdout)).toHaveLength(1);
     expect(secret(rt, home, ["vault", "default", "e"]).status).toBe(0);
@@ -109,8 +109,8 @@ describe("secret vault", () => {
       .toBe(false);
     expect(secret(rt, home, ["vault", "default"]).status).toBe(2);
     expect(secret(rt, home, ["vault", "test"])).toMatchObject({ status: 0, stdout: "ok\n" });
-    expect(secret(rt, home, ["vault", "register", "m", "memory"]).status).toBe(1); // VAULT_EXISTS
-    expect(secret(rt, home, ["vault", "register", "m", "memory", "--allow-clobber"]).status).toBe(0);
+    expect(secret(rt, home, ["vault", "register", "m", "env"]).status).toBe(1); // VAULT_EXISTS
+    expect(secret(rt, home, ["vault", "register", "m", "env", "--allow-clobber"]).status).toBe(0);
     expect(secret(rt, home, ["vault", "unregister", "m", "e"]).status).toBe(0);
     expect(secret(rt, home, ["vault", "list", "--json"]).stdout.trim()).toBe("[]");
   });
@@ -127,7 +127,7 @@ describe("secret vault", () => {
 
   it("vault unlock of a vault without a password is an error, not a prompt", () => {
     const home = tempHome();
-    secret(rt, home, ["vault", "register", "m", "memory"]);
+    secret(rt, home, ["vault", "register", "m", "env"]);
     const result = secret(rt, home, ["vault", "unlock", "m", "--password-stdin"], { input: "pw\n" });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("cannot be unlocked");

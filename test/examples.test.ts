@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempHome } from "./helpers/home.ts";
@@ -16,6 +16,16 @@ describe("examples", () => {
       expect(result.stdout.trim()).toBe(expected);
     });
   }
+
+  it("quickstart runs again in the same home and leaves no registration behind", () => {
+    const home = tempHome("example-again");
+    for (let run = 0; run < 2; run++) {
+      const result = runScript("node", join(ROOT, "examples/quickstart.mjs"), [], { env: { SECRETMANAGEMENT_HOME: home } });
+      expect(result.stderr).toBe("");
+      expect(result.stdout.trim()).toBe(expected);
+    }
+    expect(existsSync(join(home, "vaults.json"))).toBe(false);
+  });
 
   it("a third-party vault registers by file path (Deno)", () => {
     const result = runScript("deno", join(ROOT, "examples/use-my-vault.ts"), [], {

@@ -1,7 +1,10 @@
 /**
  * `secret run`: resolves every secret first (nothing starts if one is missing), then runs the command
  * with them added to its environment — never to its arguments — and passes its exit code through.
+ * The command does not inherit the variables passwords and tokens are read from (SECRETSTORE_PASSWORD,
+ * VAULT_TOKEN, …: core/process.ts) unless named with `--env VAR`, which passes this process's value on.
  */
+import { CREDENTIAL_VARIABLES } from "../../core/process.ts";
 import { isSecretReference } from "../../core/references.ts";
 import type { Context } from "../context.ts";
 import { Masker } from "../mask.ts";
@@ -42,7 +45,14 @@ export async function run(context: Context): Promise<number> {
       assignments.push({ variable, source: value, secret: isSecretReference(value) });
     }
   }
+  const inherited: Record<string, string> = {};
   for (const pair of context.flagList("env")) {
+    if (VARIABLE.test(pair)) {
+      const value = context.runtime.env(pair);
+      if (value === undefined) throw context.usage(`--env ${pair}: it is not set here, so there is nothing to pass on`);
+      inherited[pair] = value;
+      continue;
+    }
     const [variable, source] = splitAssignment(context, pair, "--env");
     if (source === "") throw context.usage(`--env ${variable}=: give a secret name or reference`);
     assignments.push({ variable, source, secret: true });
@@ -50,8 +60,8 @@ export async function run(context: Context): Promise<number> {
 
   const sm = await context.open();
   await prepareStores(context, sm);
-  const env: Record<string, string> = {};
-  const secrets: string[] = [];
+  const env: Record<string, string> = { ...inherited };
+  const secrets = Object.entries(inherited).filter(([variable]) => CREDENTIAL_VARIABLES.includes(variable)).map(([, value]) => value);
   for (const { variable, source, secret } of assignments) {
     if (!secret) {
       env[variable] = source;

@@ -10,6 +10,7 @@ export async function register(context: Context): Promise<void> {
     description: context.flag("description"),
     default: context.has("default"),
     allowClobber: context.has("allow-clobber"),
+    requirePersistent: true, // each command is its own process: a memory vault would lose every secret
   });
   context.out(`registered vault ${info.name}${info.isDefault ? " (default)" : ""}\n`);
 }

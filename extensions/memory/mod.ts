@@ -1,7 +1,8 @@
 /**
  * memory: secrets held in this process only, every value type with metadata. It is the reference
  * implementation of the extension contract, and what tests and edge code use.
- * Vaults with the same home and name share their contents within the process.
+ * Vaults with the same home and name share their contents within the process. Its registrations
+ * are not persistent: they last as long as the SecretManagement instance, never in vaults.json.
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
@@ -35,7 +36,8 @@ export default defineVault((context): VaultExtension => {
     new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
 
   return {
-    capabilities: { metadata: true, types: SECRET_TYPES },
+    // Nothing survives the process, so the registration must not either (a CLI `set` would vanish).
+    capabilities: { metadata: true, types: SECRET_TYPES, persistent: false },
 
     async getSecret(name) {
       const entry = entries().get(nameKey(name));

@@ -5,12 +5,12 @@ const sm = await SecretManagement.open({ home });
 const runtime = sm.runtime.name;
 const before = (await sm.getVaults()).map((v) => ({ name: v.name, isDefault: v.isDefault, by: v.parameters.by }));
 if (step === "register") {
-  await sm.registerVault(args[0], "memory", { parameters: { by: runtime } });
+  await sm.registerVault(args[0], "env", { parameters: { by: runtime } });
 } else if (step === "default") {
   await sm.setDefaultVault(args[0]);
 } else if (step === "unregister") {
   await sm.unregisterVault(args[0]);
 } else if (step === "register-many") {
-  for (let i = 0; i < Number(args[1]); i++) await sm.registerVault(`${args[0]}-${i}`, "memory", { parameters: { by: runtime } });
+  for (let i = 0; i < Number(args[1]); i++) await sm.registerVault(`${args[0]}-${i}`, "env", { parameters: { by: runtime } });
 }
 console.log(JSON.stringify({ runtime, before }));
