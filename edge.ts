@@ -3,11 +3,16 @@
  * so the vault registry lives in memory and only vaults that need nothing but fetch are built in.
  * Bundlers pick this entry through the package's `workerd`, `worker`, `edge-light` and `browser` conditions.
  *
+ *   import hashicorpVault from "secretmanagement/vaults/hashicorp-vault";
  *   const sm = await SecretManagement.open({ env });   // env: the worker's bindings
+ *   await sm.registerVault("team", hashicorpVault, { parameters: { address, kvVersion: 2 } });
+ *
+ * Vaults are imported, not named (except memory and env), so a bundle holds only what it uses and
+ * contains no import() of a computed specifier, which workerd refuses.
  */
 import { createWebRuntime } from "./adapters/web.ts";
 import { type OpenOptions as CoreOpenOptions, SecretManagement as CoreSecretManagement } from "./core/manager.ts";
-import { edgeVaults } from "./extensions/edge.ts";
+import { edgeUnavailable, edgeVaults } from "./extensions/edge.ts";
 
 export * from "./core/index.ts";
 export { createWebRuntime } from "./adapters/web.ts";
@@ -26,6 +31,7 @@ export class SecretManagement extends CoreSecretManagement {
       ...options,
       runtime: options.runtime ?? createWebRuntime(env),
       builtins: { ...edgeVaults, ...options.builtins },
+      unavailableBuiltins: edgeUnavailable,
     });
   }
 }

@@ -6,6 +6,7 @@
  *   await sm.setSecret("db", "s3cret");
  */
 import { detectRuntime } from "./adapters/detect.ts";
+import { createModuleLoader } from "./adapters/modules.ts";
 import { type OpenOptions as CoreOpenOptions, SecretManagement as CoreSecretManagement } from "./core/manager.ts";
 import { builtinVaults } from "./extensions/builtins.ts";
 
@@ -20,10 +21,12 @@ export type OpenOptions = Partial<CoreOpenOptions>;
 /** The manager with the runtime detected and the built-in extensions available. */
 export class SecretManagement extends CoreSecretManagement {
   static override async open(options: OpenOptions = {}): Promise<SecretManagement> {
+    const runtime = options.runtime ?? (await detectRuntime());
     return await super.open({
       ...options,
-      runtime: options.runtime ?? (await detectRuntime()),
+      runtime,
       builtins: { ...builtinVaults, ...options.builtins },
+      modules: options.modules ?? createModuleLoader(runtime),
     });
   }
 }

@@ -48,11 +48,16 @@ export class Context {
   open(): Promise<SecretManagement> {
     // core/manager.ts and the built-in loaders, not mod.ts: mod.ts also loads the SecretStore engine,
     // which commands that touch no store should not pay for at start-up.
-    this.#manager ??= Promise.all([import("../core/manager.ts"), import("../extensions/builtins.ts")]).then(
-      ([manager, extensions]) =>
+    this.#manager ??= Promise.all([
+      import("../core/manager.ts"),
+      import("../extensions/builtins.ts"),
+      import("../adapters/modules.ts"),
+    ]).then(
+      ([manager, extensions, modules]) =>
         manager.SecretManagement.open({
           runtime: this.runtime,
           builtins: extensions.builtinVaults,
+          modules: modules.createModuleLoader(this.runtime),
           onVaultError: (error) => {
             this.vaultFailures.push(error);
             this.warn(error.message);

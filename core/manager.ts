@@ -7,6 +7,7 @@ import {
   factoryFromModule,
   type VaultContext,
   type VaultExtension,
+  type VaultFactory,
   validateExtension,
 } from "./extension.ts";
 import { absolutePath, isAbsolutePath, isRelativePath, pathToFileUrl, resolveHome } from "./paths.ts";
@@ -33,11 +34,35 @@ import { compileWildcard, hasWildcard } from "./wildcard.ts";
 /** Loaders for the extensions shipped with the package, by built-in name. */
 export type BuiltinVaults = { readonly [name: string]: () => Promise<unknown> };
 
+/** An extension given to registerVault as code: its factory, or the module whose default export it is. */
+export type VaultModule = VaultFactory | { default: VaultFactory };
+
+/** The keyword a package must carry in its package.json to be registered as a vault extension. */
+export const VAULT_PACKAGE_KEYWORD = "secretmanagement-vault";
+
+/** What registration learns about an installed package before importing it. */
+export interface PackageInfo {
+  name: string;
+  version: string;
+  keywords: readonly string[];
+}
+
+/** How a runtime with modules on disk loads extensions named by package or path (absent at the edge). */
+export interface ModuleLoader {
+  import(specifier: string): Promise<unknown>;
+  /** The package behind a bare specifier; undefined when it is not installed. */
+  packageInfo(specifier: string): PackageInfo | undefined;
+}
+
 export interface OpenOptions {
   /** Defaults to `$SECRETMANAGEMENT_HOME` or the platform config dir + `/secretmanagement`. */
   home?: string;
   runtime: Runtime;
   builtins?: BuiltinVaults;
+  /** Built-in names that do not run on this runtime, each with what to do instead (edge runtimes). */
+  unavailableBuiltins?: { readonly [name: string]: string };
+  /** Loads extensions named by package or path; without it only built-ins and module objects register. */
+  modules?: ModuleLoader;
   /** Called when a vault fails during a search that goes on without it. Default: a warning on stderr. */
   onVaultError?: (error: SecretManagementError) => void;
 }
@@ -78,6 +103,10 @@ export class SecretManagement {
   readonly runtime: Runtime;
   readonly registry: VaultRegistry;
   readonly #builtins: BuiltinVaults;
+  readonly #unavailable: { readonly [name: string]: string };
+  readonly #modules: ModuleLoader | undefined;
+  /** Extensions registered as code (module objects), by vault name key: they live in this instance. */
+  readonly #factories = new Map<string, VaultFactory>();
   readonly #onVaultError: (error: SecretManagementError) => void;
   readonly #extensions = new Map<string, { signature: string; extension: Promise<VaultExtension> }>();
   readonly #resolving = new Set<string>();
@@ -89,6 +118,8 @@ export class SecretManagement {
     this.home = resolveHome(options.runtime, options.home);
     this.registry = new VaultRegistry(options.runtime, this.home);
     this.#builtins = options.builtins ?? {};
+    this.#unavailable = options.unavailableBuiltins ?? {};
+    this.#modules = options.modules;
     this.#onVaultError = options.onVaultError ??
       ((error) => options.runtime.writeStderr(`warning: ${error.message}\n`));
   }
@@ -101,21 +132,43 @@ export class SecretManagement {
 
   // ---- vaults ----
 
-  async registerVault(name: string, module: string, options: RegisterVaultOptions = {}): Promise<VaultInfo> {
+  /**
+   * Registers a vault. `module` is a built-in name, a package specifier, a file path or URL — or the
+   * extension itself (`import hashicorpVault from "secretmanagement/vaults/hashicorp-vault"`), which
+   * is how edge bundles use vaults; a vault registered as code lives in this instance only.
+   */
+  async registerVault(name: string, module: string | VaultModule, options: RegisterVaultOptions = {}): Promise<VaultInfo> {
     validateVaultName(name);
-    if (typeof module !== "string" || module === "") {
-      throw new SecretManagementError("INVALID_ARGUMENT", "the extension module must be a non-empty string");
+    const factory = factoryOf(module);
+    if (factory === undefined && (typeof module !== "string" || module === "")) {
+      throw new SecretManagementError(
+        "INVALID_ARGUMENT",
+        "the extension module must be a name, a path, or a vault module (a defineVault factory or a module whose default export is one)",
+      );
     }
     const registration: VaultRegistration = {
       // A path is kept as an absolute file: URL, never relative: a relative one would import whatever
       // file of that name sits in the directory a later command happens to run in.
-      module: isRelativePath(module) || isAbsolutePath(module) ? pathToFileUrl(absolutePath(this.runtime, module)) : module,
+      module: typeof module !== "string"
+        ? "(module object)"
+        : isRelativePath(module) || isAbsolutePath(module)
+        ? pathToFileUrl(absolutePath(this.runtime, module))
+        : module,
       parameters: validateParameters(options.parameters ?? {}),
       description: options.description ?? "",
     };
+    if (typeof module === "string") {
+      const version = this.#checkPackage(module);
+      if (version !== undefined) registration.version = version;
+    }
     // Proves it loads and has the contract's shape.
-    const extension = await this.#createExtension(name, registration);
+    const extension = await this.#createExtension(name, registration, factory);
     this.#extensions.delete(nameKey(name));
+    if (factory !== undefined) {
+      const info = await this.#registerForSession(name, registration, options);
+      this.#factories.set(nameKey(name), factory);
+      return info;
+    }
     if (extension.capabilities.persistent === false) {
       if (options.requirePersistent) {
         throw new SecretManagementError(
@@ -167,6 +220,7 @@ export class SecretManagement {
   #forgetSessionVault(name: string): boolean {
     if (!(name in this.#session.vaults)) return false;
     delete this.#session.vaults[name];
+    this.#factories.delete(nameKey(name));
     if (this.#session.defaultVault === name) this.#session.defaultVault = null;
     return true;
   }
@@ -231,7 +285,9 @@ export class SecretManagement {
     return ok && vaults.length > 0;
   }
 
+  /** Unlocks a vault; `local` on a home with no vault yet is created first, as the first setSecret would. */
   async unlockVault(name: string, password: string): Promise<void> {
+    if (nameKey(name) === LOCAL_VAULT.name) await this.#registerLocalOnFirstUse();
     const vault = await this.#loadVault(name);
     if (!vault.extension.unlock) {
       throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot be unlocked with a password`, {
@@ -423,15 +479,18 @@ export class SecretManagement {
     return ordered.map((name) => ({ name, registration: data.vaults[name]! }));
   }
 
+  /** First use: with no vault registered yet, the local SecretStore is registered as the default. */
+  async #registerLocalOnFirstUse(): Promise<void> {
+    if (Object.keys(this.#readRegistry().vaults).length > 0 || !(LOCAL_VAULT.module in this.#builtins)) return;
+    await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
+      description: "local encrypted SecretStore",
+      default: true,
+    });
+  }
+
   async #defaultVaultForWrite(): Promise<LoadedVault> {
-    let data = this.#readRegistry();
-    if (Object.keys(data.vaults).length === 0 && LOCAL_VAULT.module in this.#builtins) {
-      await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
-        description: "local encrypted SecretStore",
-        default: true,
-      });
-      data = this.#readRegistry();
-    }
+    await this.#registerLocalOnFirstUse();
+    const data = this.#readRegistry();
     const name = data.defaultVault;
     if (name === null || findVaultName(data, name) === undefined) {
       throw new SecretManagementError(
@@ -448,7 +507,7 @@ export class SecretManagement {
     const signature = `${registration.module}\u0000${JSON.stringify(registration.parameters)}`;
     const cached = this.#extensions.get(key);
     if (cached?.signature === signature) return cached.extension;
-    const extension = this.#createExtension(name, registration).then((created) => {
+    const extension = this.#createExtension(name, registration, this.#factories.get(key)).then((created) => {
       if (created.capabilities.persistent === false && findVaultName(this.#session, name) === undefined) {
         throw new SecretManagementError(
           "INVALID_EXTENSION",
@@ -463,10 +522,9 @@ export class SecretManagement {
     return extension;
   }
 
-  async #createExtension(name: string, registration: VaultRegistration): Promise<VaultExtension> {
+  async #createExtension(name: string, registration: VaultRegistration, given?: VaultFactory): Promise<VaultExtension> {
     const module = registration.module;
-    const exports = await this.#importModule(name, module);
-    const factory = factoryFromModule(module, exports);
+    const factory = given ?? factoryFromModule(module, await this.#importModule(name, module));
     const context: VaultContext = {
       vaultName: name,
       parameters: structuredClone(registration.parameters),
@@ -489,8 +547,42 @@ export class SecretManagement {
     return validateExtension(module, extension);
   }
 
+  /**
+   * For a package specifier: refuses a package that is not installed (saying how to install it) or
+   * does not carry the vault keyword — before importing it, since importing runs its code — and
+   * returns its version, which the registration records.
+   */
+  #checkPackage(module: string): string | undefined {
+    const name = packageName(module);
+    if (name === undefined || this.#builtinName(module) !== undefined || !this.#modules) return undefined;
+    const info = this.#modules.packageInfo(module);
+    if (info === undefined) {
+      throw new SecretManagementError(
+        "INVALID_EXTENSION",
+        `"${module}" is neither a built-in vault (${this.#builtinList()}) nor an installed package: ` +
+          `install it with npm i ${name} (Deno: deno add npm:${name}; Bun: bun add ${name}), then register again`,
+      );
+    }
+    if (!info.keywords.includes(VAULT_PACKAGE_KEYWORD)) {
+      throw new SecretManagementError(
+        "INVALID_EXTENSION",
+        `package "${info.name}" is not a vault extension: its package.json does not list the keyword ${VAULT_PACKAGE_KEYWORD}`,
+      );
+    }
+    return info.version;
+  }
+
+  #builtinName(module: string): string | undefined {
+    const key = module.toLowerCase();
+    return Object.keys(this.#builtins).find((name) => name === key);
+  }
+
+  #builtinList(): string {
+    return Object.keys(this.#builtins).sort().join(", ");
+  }
+
   async #importModule(vault: string, module: string): Promise<unknown> {
-    const builtin = Object.keys(this.#builtins).find((key) => key === module.toLowerCase());
+    const builtin = this.#builtinName(module);
     const fail = (error: unknown) =>
       new SecretManagementError(
         "INVALID_EXTENSION",
@@ -504,6 +596,8 @@ export class SecretManagement {
         throw fail(error);
       }
     }
+    const unavailable = this.#unavailable[module.toLowerCase()];
+    if (unavailable !== undefined) throw new SecretManagementError("UNSUPPORTED", unavailable, { vault });
     if (isRelativePath(module)) {
       // Registered by an older version: resolved against the working directory, it would run
       // whatever file of that name a directory holds.
@@ -513,9 +607,16 @@ export class SecretManagement {
         { vault },
       );
     }
+    if (!this.#modules) {
+      throw new SecretManagementError(
+        "UNSUPPORTED",
+        `this runtime loads no extension by name or path ("${module}"): import the vault module and pass it to registerVault`,
+        { vault },
+      );
+    }
     const specifier = isAbsolutePath(module) ? pathToFileUrl(module) : module;
     try {
-      return await import(specifier);
+      return await this.#modules.import(specifier);
     } catch (error) {
       throw fail(error);
     }
@@ -569,9 +670,24 @@ function sortedNames(data: RegistryData): string[] {
   return Object.keys(data.vaults).sort(compareNames);
 }
 
+/** The factory when `module` is given as code, else undefined. */
+function factoryOf(module: unknown): VaultFactory | undefined {
+  if (typeof module === "function") return module as VaultFactory;
+  const inner = (module as { default?: unknown } | null)?.default;
+  return typeof module === "object" && typeof inner === "function" ? (inner as VaultFactory) : undefined;
+}
+
+/** The npm package a bare specifier names (`@scope/name/sub` → `@scope/name`); undefined for paths and URLs. */
+function packageName(specifier: string): string | undefined {
+  if (isRelativePath(specifier) || isAbsolutePath(specifier) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(specifier)) return undefined;
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
 function toVaultInfo(data: RegistryData, name: string): VaultInfo {
   const registration = data.vaults[name]!;
   return {
+    ...(registration.version === undefined ? {} : { version: registration.version }),
     name,
     module: registration.module,
     description: registration.description,

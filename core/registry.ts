@@ -15,6 +15,8 @@ export interface VaultRegistration {
   module: string;
   parameters: VaultParameters;
   description: string;
+  /** The package's version when it was registered (for extensions installed as packages). */
+  version?: string;
 }
 
 export interface RegistryData {

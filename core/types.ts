@@ -32,6 +32,8 @@ export type VaultParameters = { [key: string]: JsonValue };
 export interface VaultInfo {
   name: string;
   module: string;
+  /** The extension package's version at registration, for vaults installed as packages. */
+  version?: string;
   description: string;
   parameters: VaultParameters;
   isDefault: boolean;
