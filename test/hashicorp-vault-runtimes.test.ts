@@ -63,7 +63,54 @@ function runOn(runtime: RuntimeName): Promise<{ code: number | null; stdout: str
   });
 }
 
+/**
+ * 50 SecretManagement.open with the same caFile, one read each, on Node: they share one TLS agent
+ * (tls.ts), so the process holds a few sockets, not one kept-alive connection pool per open.
+ */
+function manyOpensScript(): string {
+  return `
+import { readdirSync, readlinkSync } from "node:fs";
+import { SecretManagement } from ${JSON.stringify(modulePath("node"))};
+const [address, caFile, home] = process.argv.slice(2);
+const sockets = () => readdirSync("/proc/self/fd").filter((fd) => {
+  try { return readlinkSync(\`/proc/self/fd/\${fd}\`).startsWith("socket:"); } catch { return false; }
+}).length;
+const first = await SecretManagement.open({ home });
+await first.registerVault("tls", "hashicorp-vault", { parameters: { address, caFile, kvVersion: 2 } });
+await first.setSecret("many-opens", "v", { vault: "tls" });
+const before = sockets();
+let read = 0;
+for (let i = 0; i < 50; i++) {
+  const sm = await SecretManagement.open({ home });
+  if ((await sm.getSecret("many-opens", { vault: "tls" })) === "v") read++;
+}
+console.log(JSON.stringify({ read, before, after: sockets() }));
+`;
+}
+
 describe("hashicorp-vault over https with caFile", () => {
+  it("keeps the sockets of 50 opens with the same caFile to a few on Node (one TLS agent per CA)", async () => {
+    const file = join(work, "many-opens.mjs");
+    writeFileSync(file, manyOpensScript());
+    const home = mkdtempSync(join(work, "home-many-"));
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, VAULT_TOKEN: bao.rootToken };
+      delete env.NODE_EXTRA_CA_CERTS;
+      const child = spawn(process.execPath, [file, bao.address, bao.caFile!, home], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.once("error", reject);
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const { read, before, after } = JSON.parse(result.stdout.trim().split("\n").pop()!);
+    expect(read).toBe(50);
+    // One agent: its pool reuses the kept-alive connection; an agent per open would leave 50 behind.
+    expect(after - before).toBeLessThanOrEqual(4);
+  }, 60_000);
+
   for (const runtime of ["node", "deno", "bun"] as const) {
     it(`connects on ${runtime} with caFile and is refused without it`, async () => {
       const result = await runOn(runtime);

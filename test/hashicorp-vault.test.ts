@@ -280,6 +280,68 @@ describe("hashicorp-vault auth and errors", () => {
     }
   });
 
+  it("says a login failed (not that the KV version is unreadable) for a wrong AppRole secret_id or userpass password", async () => {
+    const wrongSecretId = `wrong-secret-id-${Math.random().toString(36).slice(2)}`;
+    const wrongPassword = `wrong-password-${Math.random().toString(36).slice(2)}`;
+    process.env.SM_TEST_ROLE = roleId;
+    process.env.SM_TEST_SECRET = wrongSecretId;
+    process.env.SM_TEST_BAO_PASSWORD = wrongPassword;
+    try {
+      const approle = await open({ auth: "approle", roleIdEnv: "SM_TEST_ROLE", secretIdEnv: "SM_TEST_SECRET" });
+      const loginError = await approle.getSecret("x", { vault: "v" }).catch((e) => e);
+      expect(loginError).toMatchObject({ code: "PERMISSION_DENIED", vault: "v" });
+      expect(loginError.message).toMatch(/^approle login failed: .*refused the role_id \(SM_TEST_ROLE\) or secret_id \(SM_TEST_SECRET\)/);
+      expect(loginError.message).toContain("invalid role or secret ID");
+      expect(loginError.message).not.toContain("KV version");
+      expect(loginError.message).not.toContain(wrongSecretId);
+      expect(await approle.testVault("v")).toBe(false);
+
+      const userpass = await open({ auth: "userpass", username: "alice", passwordEnv: "SM_TEST_BAO_PASSWORD" });
+      const passwordError = await userpass.setSecret("x", "y", { vault: "v" }).catch((e) => e);
+      expect(passwordError).toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(passwordError.message).toMatch(/^userpass login failed: .*the password of alice \(from SM_TEST_BAO_PASSWORD\)/);
+      expect(passwordError.message).not.toContain("KV version");
+      expect(passwordError.message).not.toContain(wrongPassword);
+    } finally {
+      delete process.env.SM_TEST_ROLE;
+      delete process.env.SM_TEST_SECRET;
+      delete process.env.SM_TEST_BAO_PASSWORD;
+    }
+  });
+
+  it("says an invalid or revoked token was refused, naming where it came from (VAULT_TOKEN, BAO_TOKEN, tokenFile)", async () => {
+    const bogus = `s.bogus${Math.random().toString(36).slice(2)}`;
+    const saved = { VAULT_TOKEN: process.env.VAULT_TOKEN, BAO_TOKEN: process.env.BAO_TOKEN };
+    try {
+      for (const [variable, kvVersion] of [["VAULT_TOKEN", "auto"], ["BAO_TOKEN", 2]] as const) {
+        delete process.env.VAULT_TOKEN;
+        delete process.env.BAO_TOKEN;
+        process.env[variable] = bogus;
+        const sm = await open({ kvVersion });
+        const error = await sm.getSecret("x", { vault: "v" }).catch((e) => e);
+        expect(error).toMatchObject({ code: "PERMISSION_DENIED", vault: "v" });
+        expect(error.message).toContain(`the Vault token from ${variable} was refused`);
+        expect(error.message).toContain("invalid, expired or revoked");
+        expect(error.message).not.toContain("KV version");
+        expect(error.message).not.toContain(bogus);
+      }
+      const revoked = (await bao.api("POST", "auth/token/create", { policies: ["rw"], ttl: "1h" })).auth.client_token;
+      await bao.api("POST", "auth/token/revoke", { token: revoked });
+      const dir = mkdtempSync(join(tmpdir(), "sm-token-"));
+      writeFileSync(join(dir, "token"), revoked, { mode: 0o600 });
+      const fromFile = await open({ tokenFile: join(dir, "token") });
+      const error = await fromFile.setSecret("x", "y", { vault: "v" }).catch((e) => e);
+      expect(error).toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(error.message).toContain(`the Vault token from tokenFile ${join(dir, "token")} was refused`);
+      expect(error.message).not.toContain(revoked);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it("reads the token from tokenFile, renews it before it expires, and keeps working past its first TTL", async () => {
     const created = await bao.api("POST", "auth/token/create", { policies: ["rw"], ttl: "6s", explicit_max_ttl: "1m" });
     const token = created.auth.client_token;
@@ -387,6 +449,11 @@ describe("hashicorp-vault auth and errors", () => {
       { address, kvVersion: 3 },
       { address, auth: "ldap" },
       { address, timeout: -1 },
+      { address, timeout: 0 },
+      { address, timeout: "soon" },
+      { address, maxConcurrent: 0 },
+      { address, maxConcurrent: 2.5 },
+      { address, destroy: "yes" },
       { address: "127.0.0.1:8200" },
       { address, mount: "a//b" },
       { address, auth: "userpass" },
@@ -396,6 +463,13 @@ describe("hashicorp-vault auth and errors", () => {
         code: "INVALID_ARGUMENT",
       });
     }
+    const unknown = await sm.registerVault("bad", "hashicorp-vault", { parameters: { address, adress: "typo" } }).catch((e) => e);
+    expect(unknown.message).toMatch(/unknown parameter adress \(known: address, mount, .*timeout, maxConcurrent, destroy\)/);
+    const secret = await sm.registerVault("bad", "hashicorp-vault", { parameters: { address, token: "s.leaked" } }).catch((e) => e);
+    expect(secret.message).toContain("use VAULT_TOKEN/BAO_TOKEN or tokenFile");
+    expect(secret.message).not.toContain("s.leaked");
+    await sm.registerVault("tuned", "hashicorp-vault", { parameters: { address, timeout: 2.5, maxConcurrent: "4" } });
+    expect((await sm.getVaults("tuned"))[0]!.parameters).toEqual({ address, timeout: 2.5, maxConcurrent: "4" });
   });
 
   it("says which variable to set when there is no token", async () => {

@@ -63,6 +63,12 @@ export function createAuthenticator(context: VaultContext, params: AuthParameter
       return {
         method: "token",
         canLogin: false,
+        tokenSource: () =>
+          params.tokenFile !== undefined
+            ? `tokenFile ${params.tokenFile}`
+            : context.runtime.env("VAULT_TOKEN")
+            ? "VAULT_TOKEN"
+            : "BAO_TOKEN",
         async login(client: VaultClient): Promise<TokenLease> {
           const token = params.tokenFile !== undefined
             ? readSecretFile(context, params.tokenFile, "token")
@@ -81,10 +87,16 @@ export function createAuthenticator(context: VaultContext, params: AuthParameter
       return {
         method: "approle",
         canLogin: true,
+        tokenSource: () => `approle login at auth/${mount}`,
         async login(client: VaultClient): Promise<TokenLease> {
           const roleId = fromEnvOrFile(context, params.roleIdEnv, params.roleIdFile, "AppRole role_id");
           const secretId = fromEnvOrFile(context, params.secretIdEnv, params.secretIdFile, "AppRole secret_id");
-          return await client.login(`auth/${mount}/login`, { role_id: roleId, secret_id: secretId });
+          const from = (file: string | undefined, env: string) => (file === undefined ? env : `file ${file}`);
+          return await client.login(
+            `auth/${mount}/login`,
+            { role_id: roleId, secret_id: secretId },
+            `the role_id (${from(params.roleIdFile, params.roleIdEnv)}) or secret_id (${from(params.secretIdFile, params.secretIdEnv)})`,
+          );
         },
       };
     case "userpass": {
@@ -98,13 +110,21 @@ export function createAuthenticator(context: VaultContext, params: AuthParameter
       return {
         method: "userpass",
         canLogin: true,
+        tokenSource: () => `userpass login of ${username} at auth/${mount}`,
         async login(client: VaultClient): Promise<TokenLease> {
           let password = params.passwordEnv === undefined ? undefined : context.runtime.env(params.passwordEnv);
           if (!password) {
             prompted ??= await context.prompt(`Vault password for ${username} at ${client.address}: `);
             password = prompted;
           }
-          return await client.login(`auth/${mount}/login/${segment(username)}`, { password });
+          const source = params.passwordEnv !== undefined && context.runtime.env(params.passwordEnv)
+            ? params.passwordEnv
+            : "the prompt";
+          return await client.login(
+            `auth/${mount}/login/${segment(username)}`,
+            { password },
+            `the password of ${username} (from ${source})`,
+          );
         },
       };
     }

@@ -32,6 +32,8 @@ export interface Authenticator {
   readonly method: string;
   /** Whether a refused or expiring token can be replaced by logging in again. */
   readonly canLogin: boolean;
+  /** Where the current token came from, for errors: "VAULT_TOKEN", "tokenFile /run/token", "approle login". */
+  tokenSource(): string;
   login(client: VaultClient): Promise<TokenLease>;
 }
 
@@ -39,15 +41,20 @@ export interface ClientOptions {
   address: string;
   namespace: string | undefined;
   timeoutMs: number;
+  /** Requests in flight at once (core/http.ts ConcurrencyLimit). */
+  maxConcurrent: number;
   vault: string;
   auth: Authenticator;
   /** Extra RequestInit fields (the runtime's TLS options, see tls.ts). */
   extraInit: () => Promise<Record<string, unknown>>;
 }
 
-/** A status error whose Vault messages are kept for callers that tell cases apart (check-and-set). */
+/**
+ * A status error whose Vault messages and path are kept for callers that tell cases apart
+ * (check-and-set, a policy refusal of one path versus a refused token or login).
+ */
 export class VaultApiError extends Error {
-  constructor(readonly status: number, readonly errors: string[]) {
+  constructor(readonly status: number, readonly errors: string[], readonly path: string) {
     super(errors.join("; ") || `HTTP ${status}`);
     this.name = "VaultApiError";
   }
@@ -66,7 +73,11 @@ export class VaultClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
-    this.#http = new HttpClient({ vault: options.vault, timeoutMs: options.timeoutMs });
+    this.#http = new HttpClient({
+      vault: options.vault,
+      timeoutMs: options.timeoutMs,
+      maxConcurrent: options.maxConcurrent,
+    });
   }
 
   get address(): string {
@@ -99,20 +110,32 @@ export class VaultClient {
 
   /**
    * An authenticated request. 2xx and 404 are returned; a 403 for a token that is no longer valid gets
-   * one fresh login where the method can log in; what is still 403 is PERMISSION_DENIED naming the
-   * path; other statuses become errors.
+   * one fresh login where the method can log in, and is PERMISSION_DENIED naming where the token came
+   * from where it cannot; what is still 403 is PERMISSION_DENIED naming the path; other statuses
+   * become errors.
    */
   async call(method: string, path: string, body?: unknown): Promise<VaultReply> {
     const token = await this.token();
     let reply = await this.send(method, path, body, token);
     // Vault answers 403 both to a revoked or expired token and to a policy that forbids the call;
     // only the first is worth a new login (each login makes a token on the server).
-    if (reply.status === 403 && this.#options.auth.canLogin && !(await this.#isValid(token))) {
+    if (reply.status === 403 && !(await this.#isValid(token))) {
+      if (!this.#options.auth.canLogin) throw this.#tokenRefused(reply);
       if (this.#lease?.token === token) this.#lease = undefined;
       reply = await this.send(method, path, body, await this.token());
     }
     if (reply.status === 404 || (reply.status >= 200 && reply.status < 300)) return reply;
     throw this.error(method, path, reply);
+  }
+
+  /** A static token the server no longer (or never) accepted: says where it came from, never the token. */
+  #tokenRefused(reply: VaultReply): SecretManagementError {
+    return new SecretManagementError(
+      "PERMISSION_DENIED",
+      `the Vault token from ${this.#options.auth.tokenSource()} was refused by ${this.#options.address}: it is invalid, ` +
+        `expired or revoked (auth/token/lookup-self refuses it too)`,
+      { vault: this.#options.vault, cause: new VaultApiError(reply.status, reply.body.errors ?? [], "auth/token/lookup-self") },
+    );
   }
 
   async #isValid(token: string): Promise<boolean> {
@@ -121,7 +144,7 @@ export class VaultClient {
 
   error(method: string, path: string, reply: VaultReply): SecretManagementError {
     const errors = reply.body.errors ?? [];
-    const cause = new VaultApiError(reply.status, errors);
+    const cause = new VaultApiError(reply.status, errors, path);
     const where = `${method} ${this.#options.address}/v1/${path}`;
     const vault = this.#options.vault;
     if (reply.status === 403) {
@@ -183,14 +206,29 @@ export class VaultClient {
     this.#setLease(await auth.login(this));
   }
 
-  /** Logs in at `auth/<mount>/login…` and returns the token's lease. */
-  async login(path: string, body: unknown): Promise<TokenLease> {
+  /**
+   * Logs in at `auth/<mount>/login…` and returns the token's lease. A refusal (400 or 403: Vault's
+   * "invalid role or secret ID", "invalid username or password") is PERMISSION_DENIED saying the
+   * login failed and what was refused (`refused`), never the secret sent.
+   */
+  async login(path: string, body: unknown, refused: string): Promise<TokenLease> {
     const reply = await this.send("POST", path, body);
     const auth = reply.body.auth;
+    if (reply.status === 200 && typeof auth?.client_token !== "string") {
+      throw new SecretManagementError(
+        "VAULT_UNAVAILABLE",
+        `POST ${this.#options.address}/v1/${path} answered success without a token: is something other than Vault answering?`,
+        { vault: this.#options.vault },
+      );
+    }
     if (reply.status !== 200 || !auth) {
       const error = this.error("POST", path, reply);
-      const code = reply.status === 400 || reply.status === 403 ? "PERMISSION_DENIED" : error.code;
-      throw new SecretManagementError(code, `${this.#options.auth.method} login failed: ${error.message}`, {
+      const vaultSays = (reply.body.errors ?? []).join("; ") || "no reason given";
+      const denied = reply.status === 400 || reply.status === 403;
+      const message = denied
+        ? `${this.#options.auth.method} login failed: ${this.#options.address} refused ${refused} at ${path} (HTTP ${reply.status}: ${vaultSays})`
+        : `${this.#options.auth.method} login failed: ${error.message}`;
+      throw new SecretManagementError(denied ? "PERMISSION_DENIED" : error.code, message, {
         vault: this.#options.vault,
         cause: error.cause,
       });

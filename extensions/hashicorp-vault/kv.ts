@@ -4,9 +4,10 @@
  *
  * KV v2 keeps our type name and the metadata in the key's `custom_metadata` (string values, typed
  * by core/tags.ts prefixes), which belongs to the key across versions, as Vault models it. A write
- * is one request when the key's custom_metadata is already right (the write's answer carries it)
- * and two otherwise (data, then metadata). `noClobber` writes with `cas: 0`, so of two writers
- * creating the same key exactly one succeeds.
+ * reads the key's current version and writes with check-and-set on it (so a delayed write cannot
+ * land over a newer one), then writes the custom_metadata only when it must change (the write's
+ * answer carries it). `noClobber` writes with `cas: 0`, so of two writers creating the same key
+ * exactly one succeeds.
  *
  * KV v1 has no metadata and no check-and-set: the type and metadata are reserved data fields, and
  * `noClobber` is a read then a write, so two writers racing inside that gap can both succeed.
@@ -66,11 +67,27 @@ function sameTags(a: Tags, b: Tags): boolean {
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
-async function listKeys(client: VaultClient, path: string): Promise<string[]> {
+/**
+ * A success whose body lacks what Vault always sends there: not Vault answering (a proxy, a stub,
+ * a misrouted request), so neither "not found" nor "done".
+ */
+function unexpectedAnswer(client: VaultClient, method: string, path: string, vault: string, lacking: string): SecretManagementError {
+  return new SecretManagementError(
+    "VAULT_UNAVAILABLE",
+    `${method} ${client.address}/v1/${path} answered success without ${lacking}: is something other than Vault answering?`,
+    { vault },
+  );
+}
+
+const isObject = (value: unknown): value is { [key: string]: JsonValue } =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+async function listKeys(client: VaultClient, path: string, vault: string): Promise<string[]> {
   const reply = await client.call("GET", `${path}?list=true`);
   if (reply.status === 404) return [];
   const keys = reply.body.data?.keys;
-  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === "string") : [];
+  if (!Array.isArray(keys)) throw unexpectedAnswer(client, "LIST", path, vault, "data.keys");
+  return keys.filter((key): key is string => typeof key === "string");
 }
 
 // Vault's limits on custom_metadata, checked before anything is written.
@@ -89,6 +106,9 @@ function checkCustomMetadata(custom: Tags, vault: string): void {
     if (bytes(value) > MAX_VALUE_BYTES) throw fail(`values are at most ${MAX_VALUE_BYTES} bytes (metadata "${key}")`);
   }
 }
+
+/** Plain writes re-read the version this many times when other writers keep landing first. */
+const MAX_CAS_ATTEMPTS = 5;
 
 const isCasMismatch = (error: unknown) =>
   error instanceof SecretManagementError && error.cause instanceof VaultApiError && error.cause.status === 400 &&
@@ -112,14 +132,40 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
 
   async function keyMetadata(path: string): Promise<KeyMetadata | undefined> {
     const reply = await client.call("GET", metadataPath(path));
-    if (reply.status === 404 || !reply.body.data) return undefined;
+    if (reply.status === 404) return undefined;
+    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "GET", metadataPath(path), vault, "data");
     return reply.body.data as KeyMetadata;
   }
 
   async function writeData(path: string, data: KvData, cas: number | undefined): Promise<Tags> {
     const body = cas === undefined ? { data } : { options: { cas }, data };
     const reply = await client.call("POST", dataPath(path), body);
-    return stringRecord(reply.body.data?.custom_metadata);
+    // Vault answers a KV v2 write with the new version's metadata; without it nothing says it was kept.
+    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "POST", dataPath(path), vault, "the new version's data");
+    return stringRecord(reply.body.data.custom_metadata);
+  }
+
+  /**
+   * A plain write, with check-and-set against the version read just before it: a write this client
+   * gave up on (a timeout) that a proxy delivers later, after a newer write, then fails at the server
+   * instead of overwriting the newer value. A writer that lands between our read and our write only
+   * makes us read again (last writer wins, as without cas). A token that may not read metadata writes
+   * without cas.
+   */
+  async function writeLatest(path: string, data: KvData): Promise<Tags> {
+    for (let attempt = 1; ; attempt++) {
+      let version: number | undefined;
+      try {
+        version = (await keyMetadata(path))?.current_version ?? 0;
+      } catch (error) {
+        if (!(error instanceof SecretManagementError) || error.code !== "PERMISSION_DENIED") throw error;
+      }
+      try {
+        return await writeData(path, data, version);
+      } catch (error) {
+        if (!isCasMismatch(error) || attempt >= MAX_CAS_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async function writeCustom(path: string, custom: Tags): Promise<void> {
@@ -131,8 +177,10 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
 
     async read(path) {
       const reply = await client.call("GET", dataPath(path));
+      // A soft-deleted or destroyed latest version is a 404 too (with its metadata and null data).
+      if (reply.status === 404) return undefined;
       const body = reply.body.data;
-      if (reply.status === 404 || !body || typeof body.data !== "object" || body.data === null) return undefined;
+      if (!isObject(body) || !isObject(body.data)) throw unexpectedAnswer(client, "GET", dataPath(path), vault, "data.data");
       const meta = body.metadata as { custom_metadata?: JsonValue } | undefined;
       const custom = stringRecord(meta?.custom_metadata);
       return { data: body.data as KvData, type: parseType(custom[TYPE_KEY]), tags: withoutType(custom) };
@@ -149,7 +197,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       if (tags !== undefined) checkCustomMetadata({ [TYPE_KEY]: type, ...tags }, vault);
       let current: Tags;
       try {
-        current = await writeData(path, data, noClobber ? 0 : undefined);
+        current = noClobber ? await writeData(path, data, 0) : await writeLatest(path, data);
       } catch (error) {
         if (!noClobber || !isCasMismatch(error)) throw error;
         // The key exists; a soft-deleted or destroyed latest version counts as absent, and taking its
@@ -187,7 +235,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       return true;
     },
 
-    list: (dir) => listKeys(client, metadataPath(dir)),
+    list: (dir) => listKeys(client, metadataPath(dir), vault),
   };
 }
 
@@ -209,8 +257,9 @@ export function kvV1(client: VaultClient, mount: string, vault: string): KvEngin
 
   async function read(path: string): Promise<StoredSecret | undefined> {
     const reply = await client.call("GET", secretPath(path));
+    if (reply.status === 404) return undefined;
     const data = reply.body.data;
-    if (reply.status === 404 || !data) return undefined;
+    if (!isObject(data)) throw unexpectedAnswer(client, "GET", secretPath(path), vault, "data");
     return { data, type: parseType(data[TYPE_KEY]), tags: stringRecord(data[METADATA_KEY]) };
   }
 
@@ -251,6 +300,6 @@ export function kvV1(client: VaultClient, mount: string, vault: string): KvEngin
       return true;
     },
 
-    list: (dir) => listKeys(client, secretPath(dir)),
+    list: (dir) => listKeys(client, secretPath(dir), vault),
   };
 }

@@ -12,33 +12,39 @@
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { metadataFromTags } from "../../core/tags.ts";
-import { type JsonValue, SECRET_TYPES, secretTypeOf, type VaultParameters } from "../../core/types.ts";
+import { DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT_MS } from "../../core/http.ts";
+import { type ParameterSchema, readParameters } from "../../core/parameters.ts";
+import { type JsonValue, SECRET_TYPES, secretTypeOf } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
 import { type AuthMethod, createAuthenticator } from "./auth.ts";
-import { VaultClient } from "./client.ts";
+import { VaultApiError, VaultClient } from "./client.ts";
 import { type KvEngine, kvV1, kvV2, kvV2Destroying, tagsFor } from "./kv.ts";
 import { tlsInit } from "./tls.ts";
 import { inferType, RESERVED_KEYS, valueFromData, valueToData } from "./values.ts";
 
-const PARAMETERS = [
-  "address",
-  "mount",
-  "kvVersion",
-  "namespace",
-  "pathPrefix",
-  "auth",
-  "authMount",
-  "tokenFile",
-  "roleIdEnv",
-  "roleIdFile",
-  "secretIdEnv",
-  "secretIdFile",
-  "username",
-  "passwordEnv",
-  "caFile",
-  "timeout",
-  "destroy",
-];
+/** Every parameter; anything else is refused at registration, listing these. */
+const PARAMETERS = {
+  address: { type: "string", env: ["VAULT_ADDR", "BAO_ADDR"] },
+  mount: { type: "string", default: "secret" },
+  kvVersion: { type: "choice", choices: [1, 2, "auto"], default: "auto" },
+  namespace: { type: "string" },
+  pathPrefix: { type: "string" },
+  auth: { type: "string", choices: ["token", "approle", "userpass"], default: "token" },
+  authMount: { type: "string" },
+  tokenFile: { type: "string" },
+  roleIdEnv: { type: "string", default: "VAULT_ROLE_ID" },
+  roleIdFile: { type: "string" },
+  secretIdEnv: { type: "string", default: "VAULT_SECRET_ID" },
+  secretIdFile: { type: "string" },
+  username: { type: "string" },
+  passwordEnv: { type: "string" },
+  caFile: { type: "string" },
+  /** Seconds per HTTP attempt; a call (its retries included) gets twice that in all. */
+  timeout: { type: "number", default: DEFAULT_TIMEOUT_MS / 1000, min: 0.1 },
+  /** Requests in flight at once to this vault; the others wait for a free connection. */
+  maxConcurrent: { type: "number", default: DEFAULT_MAX_CONCURRENT, integer: true, min: 1, max: 1024 },
+  destroy: { type: "boolean", default: false },
+} as const satisfies ParameterSchema;
 
 /** Parameters someone might try to put a secret in; the message says where it goes instead. */
 const SECRET_PARAMETERS: Record<string, string> = {
@@ -53,13 +59,6 @@ const CONCURRENCY = 8;
 
 function invalid(message: string, vault: string): SecretManagementError {
   return new SecretManagementError("INVALID_ARGUMENT", message, { vault });
-}
-
-function stringParameter(parameters: VaultParameters, key: string, vault: string): string | undefined {
-  const value = parameters[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || value === "") throw invalid(`parameter ${key} must be a non-empty string`, vault);
-  return value;
 }
 
 /** "a/b c" → "a/b%20c": each segment encoded, empty, "." and ".." segments refused. */
@@ -84,54 +83,29 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 }
 
 export default defineVault((context: VaultContext): VaultExtension => {
-  const { parameters, runtime, vaultName: vault } = context;
-  for (const key of Object.keys(parameters)) {
-    if (key in SECRET_PARAMETERS) {
-      throw invalid(`parameter ${key} is not allowed: secrets never go in parameters; use ${SECRET_PARAMETERS[key]}`, vault);
-    }
-    if (!PARAMETERS.includes(key)) throw invalid(`unknown parameter ${key} (known: ${PARAMETERS.join(", ")})`, vault);
-  }
-  const address = (stringParameter(parameters, "address", vault) ?? runtime.env("VAULT_ADDR") ?? runtime.env("BAO_ADDR"))
-    ?.replace(/\/+$/, "");
+  const { runtime, vaultName: vault } = context;
+  const parameters = readParameters(vault, context.parameters, PARAMETERS, {
+    secretKeys: SECRET_PARAMETERS,
+    env: (name) => runtime.env(name),
+  });
+  const address = parameters.address?.replace(/\/+$/, "");
   if (!address) throw invalid("hashicorp-vault needs the address parameter (or VAULT_ADDR / BAO_ADDR)", vault);
   if (!/^https?:\/\/[^/]+$/.test(address)) throw invalid(`address must be http(s)://host[:port], not ${address}`, vault);
-  const mountName = (stringParameter(parameters, "mount", vault) ?? "secret").replace(/^\/+|\/+$/g, "");
+  const mountName = parameters.mount.replace(/^\/+|\/+$/g, "");
   const mount = encodePath(mountName);
   if (mount === undefined) throw invalid(`invalid mount ${mountName}`, vault);
-  const prefixText = (stringParameter(parameters, "pathPrefix", vault) ?? "").replace(/^\/+|\/+$/g, "");
+  const prefixText = (parameters.pathPrefix ?? "").replace(/^\/+|\/+$/g, "");
   if (prefixText !== "" && encodePath(prefixText) === undefined) throw invalid(`invalid pathPrefix ${prefixText}`, vault);
   const pathPrefix = prefixText === "" ? "" : `${prefixText}/`;
-  const kvVersion = parameters.kvVersion ?? "auto";
-  if (![1, 2, "1", "2", "auto"].includes(kvVersion as string | number)) {
-    throw invalid(`kvVersion must be 1, 2 or "auto", not ${JSON.stringify(kvVersion)}`, vault);
-  }
-  const auth = (stringParameter(parameters, "auth", vault) ?? "token") as AuthMethod;
-  if (!["token", "approle", "userpass"].includes(auth)) {
-    throw invalid(`auth must be token, approle or userpass, not ${auth}`, vault);
-  }
-  const timeout = parameters.timeout ?? 30;
-  if (typeof timeout !== "number" || !(timeout > 0)) throw invalid("timeout must be a positive number of seconds", vault);
-  if (parameters.destroy !== undefined && typeof parameters.destroy !== "boolean") {
-    throw invalid("destroy must be true or false", vault);
-  }
-  const caFile = stringParameter(parameters, "caFile", vault);
+  const { kvVersion, caFile } = parameters;
 
   const client = new VaultClient({
     address,
-    namespace: stringParameter(parameters, "namespace", vault),
-    timeoutMs: timeout * 1000,
+    namespace: parameters.namespace,
+    timeoutMs: parameters.timeout * 1000,
+    maxConcurrent: parameters.maxConcurrent,
     vault,
-    auth: createAuthenticator(context, {
-      auth,
-      authMount: stringParameter(parameters, "authMount", vault),
-      tokenFile: stringParameter(parameters, "tokenFile", vault),
-      roleIdEnv: stringParameter(parameters, "roleIdEnv", vault) ?? "VAULT_ROLE_ID",
-      roleIdFile: stringParameter(parameters, "roleIdFile", vault),
-      secretIdEnv: stringParameter(parameters, "secretIdEnv", vault) ?? "VAULT_SECRET_ID",
-      secretIdFile: stringParameter(parameters, "secretIdFile", vault),
-      username: stringParameter(parameters, "username", vault),
-      passwordEnv: stringParameter(parameters, "passwordEnv", vault),
-    }),
+    auth: createAuthenticator(context, { ...parameters, auth: parameters.auth as AuthMethod }),
     extraInit: async () => (caFile === undefined ? {} : await tlsInit(runtime, caFile, vault)),
   });
 
@@ -142,7 +116,10 @@ export default defineVault((context: VaultContext): VaultExtension => {
     try {
       reply = await client.call("GET", path);
     } catch (error) {
-      if (!(error instanceof SecretManagementError) || error.code !== "PERMISSION_DENIED") throw error;
+      // Only a refusal of this path is about the KV version; a failed login or a refused token says so itself.
+      const refusedHere = error instanceof SecretManagementError && error.code === "PERMISSION_DENIED" &&
+        error.cause instanceof VaultApiError && error.cause.path === path;
+      if (!refusedHere) throw error;
       throw new SecretManagementError(
         "PERMISSION_DENIED",
         `cannot read the KV version of mount "${mountName}" (${error.message}); set the kvVersion parameter to 1 or 2`,
@@ -150,6 +127,13 @@ export default defineVault((context: VaultContext): VaultExtension => {
       );
     }
     const data = reply.body.data;
+    if (reply.status !== 404 && !data) {
+      throw new SecretManagementError(
+        "VAULT_UNAVAILABLE",
+        `GET ${address}/v1/${path} answered success without the mount's data: is something other than Vault answering?`,
+        { vault },
+      );
+    }
     if (reply.status === 404 || !data || (data.type !== "kv" && data.type !== "generic")) {
       throw new SecretManagementError("INVALID_ARGUMENT", `"${mountName}" is not a KV secrets engine mount at ${address}`, {
         vault,
@@ -163,7 +147,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
   function kv(): Promise<KvEngine> {
     engine ??= detectVersion().then((version) => {
       if (version === 1) return kvV1(client, mount!, vault);
-      return parameters.destroy === true ? kvV2Destroying(client, mount!, vault) : kvV2(client, mount!, vault);
+      return parameters.destroy ? kvV2Destroying(client, mount!, vault) : kvV2(client, mount!, vault);
     }).catch((error) => {
       engine = undefined;
       throw error;
