@@ -197,6 +197,32 @@ describe("aws-secrets-manager timeout", () => {
   }, 30_000);
 });
 
+describe("aws-secrets-manager maxConcurrent", () => {
+  it("keeps at most maxConcurrent requests in flight", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slow = await listen((_hit, _request, response) => {
+      peak = Math.max(peak, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+        response.end(JSON.stringify({ __type: "ResourceNotFoundException", message: "no such secret" }));
+      }, 30);
+    });
+    try {
+      const sm = await open("aws-cap");
+      await sm.registerVault("cap", "aws-secrets-manager", { parameters: { region: "us-east-1", endpoint: slow.url, maxConcurrent: 2 } });
+      const extension = await sm.getVaultExtension("cap");
+      const names = Array.from({ length: 8 }, (_, i) => `n${i}`);
+      expect(await Promise.all(names.map((name) => extension.getSecret(name)))).toEqual(names.map(() => undefined));
+      expect(slow.hits).toHaveLength(16);
+      expect(peak).toBe(2);
+    } finally {
+      await close(slow.server);
+    }
+  });
+});
+
 /** A proxy to moto that forwards everything, and drops moto's answer to the first request of `action`. */
 async function droppingProxy(action: string) {
   let dropped = false;

@@ -221,6 +221,30 @@ describe("azure-keyvault against a misbehaving server", () => {
     }
   }, 30_000);
 
+  it("keeps at most maxConcurrent requests in flight", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const vault = await scriptedVault((_request, response) => {
+      peak = Math.max(peak, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        response.writeHead(404, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error: { code: "SecretNotFound", message: "not found" } }));
+      }, 30);
+    });
+    try {
+      const sm = await open("azure-cap");
+      await sm.registerVault("cap", "azure-keyvault", { parameters: { ...vault.parameters, maxConcurrent: 2 } });
+      const extension = await sm.getVaultExtension("cap");
+      const names = Array.from({ length: 8 }, (_, i) => `n${i}`);
+      expect(await Promise.all(names.map((name) => extension.getSecret(name)))).toEqual(names.map(() => undefined));
+      expect(vault.vaultRequests).toHaveLength(8);
+      expect(peak).toBe(2);
+    } finally {
+      await vault.close();
+    }
+  });
+
   it("reads only the start of a huge error body", async () => {
     const chunk = Buffer.alloc(64 * 1024, "x");
     const sent: number[] = [];
