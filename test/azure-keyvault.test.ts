@@ -203,8 +203,8 @@ describe("azure-keyvault against the fixture", () => {
     const { clientSecretEnv: _, ...parameters } = clientSecretParameters(fixture);
     await other.registerVault("ref", "azure-keyvault", { parameters: { ...parameters, clientSecret: "secret://mem/sp" } });
     expect(await other.getSecret("throttled", { vault: "ref" })).toBe("value");
-    await other.registerVault("literal", "azure-keyvault", { parameters: { ...parameters, clientSecret: "plain-text" } });
-    await expect(other.getSecret("throttled", { vault: "literal" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(other.registerVault("literal", "azure-keyvault", { parameters: { ...parameters, clientSecret: "plain-text" } }))
+      .rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
   it("gets a token from App Service's IDENTITY_ENDPOINT, and from IMDS at an overridden address", async () => {

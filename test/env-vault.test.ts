@@ -39,4 +39,13 @@ describe("env vault", () => {
       code: "INVALID_ARGUMENT",
     });
   });
+
+  it("refuses unknown parameters at registration, listing the known one", async () => {
+    const sm = await SecretManagement.open({ home: tempHome("env") });
+    await expect(sm.registerVault("e", "env", { parameters: { prefx: "APP" } })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("known: prefix"),
+    });
+    expect(await sm.getVaults()).toEqual([]);
+  });
 });

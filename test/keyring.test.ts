@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import { BYTES_ALL, testVaultContract, UNICODE } from "./helpers/contract.ts";
 import { tempHome } from "./helpers/home.ts";
@@ -110,6 +110,42 @@ describe("os-keyring: what secret-tool sees", () => {
     await vault.setSecret("token", "t-1", { vault: "Personal" });
     expect(secretTool(["lookup", "service", "secretmanagement:Personal", "username", "token"])).toContain('"t-1"');
     await vault.removeSecret("token", { vault: "Personal" });
+  });
+});
+
+describe("os-keyring: entries it cannot read, and parameters", () => {
+  it("lists around an envelope of ours that does not decode, with a warning, and reads other JSON as a string", async () => {
+    const service = `sm-foreign-${process.pid}`;
+    const sm = await openVault(service);
+    await sm.setSecret("Good", "fine", { vault: "kr" });
+    secretTool(["store", "--label=broken", "service", service, "username", "broken"], '{"type":"bytes","name":"Broken","value":42}');
+    secretTool(["store", "--label=other", "service", service, "username", "other"], '{"type":"oauth","name":"github","value":"tok"}');
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    let infos;
+    let warnings: string;
+    try {
+      infos = await sm.getSecretInfo("*", { vault: "kr" });
+      warnings = stderr.mock.calls.map(([text]) => String(text)).join("");
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(infos.map((info) => [info.name, info.type])).toEqual([["Good", "string"], ["other", "string"]]);
+    expect(warnings).toContain('"broken"');
+    expect(warnings).toContain("left out of the listing");
+    expect(await sm.getSecret("other", { vault: "kr" })).toBe('{"type":"oauth","name":"github","value":"tok"}');
+    await expect(sm.getSecret("broken", { vault: "kr" })).rejects.toMatchObject({ code: "STORE_CORRUPT" });
+    expect(await sm.getSecret("good", { vault: "kr" })).toBe("fine");
+  });
+
+  it("refuses unknown and secret-bearing parameters at registration, listing the known ones", async () => {
+    const sm = await SecretManagement.open({ home: tempHome("keyring-params"), onVaultError: () => {} });
+    const unknown = await sm.registerVault("a", "os-keyring", { parameters: { servce: "x" } }).then(() => undefined, (e: Error) => e);
+    expect(unknown).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("known: service") });
+    const password = await sm.registerVault("b", "os-keyring", { parameters: { password: "canary-pw" } }).then(() => undefined, (e: Error) => e);
+    expect(password).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(password!.message).not.toContain("canary");
+    await expect(sm.registerVault("c", "os-keyring", { parameters: { service: "" } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await sm.getVaults()).toEqual([]);
   });
 });
 

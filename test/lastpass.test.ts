@@ -192,6 +192,20 @@ describe("lastpass against the fake lpass", () => {
   });
 });
 
+describe("lastpass parameters", () => {
+  it("refuses the master password and unknown parameters at registration, listing the known ones, never echoing", async () => {
+    const sm = await SecretManagement.open({ home: tempHome("lpass-params"), onVaultError: () => {} });
+    const password = await sm.registerVault("a", "lastpass", { parameters: { username: "u@example.com", password: "canary-master" } })
+      .then(() => undefined, (e: Error) => e);
+    expect(password).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("lpass login") });
+    expect(password!.message).not.toContain("canary");
+    const unknown = await sm.registerVault("b", "lastpass", { parameters: { user: "u@example.com" } }).then(() => undefined, (e: Error) => e);
+    expect(unknown).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("known: command, username") });
+    await expect(sm.registerVault("c", "lastpass", { parameters: { command: 3 } })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await sm.getVaults()).toEqual([]);
+  });
+});
+
 describe("lpass output parsing", () => {
   it("repairs lpass's \\uffffffXX byte escapes into UTF-8 and leaves real escapes alone", () => {
     const broken = '[{"password": "\\uffffffc3\\uffffffab \\\\uffffffc3 \\n \\u0001"}]';

@@ -67,12 +67,16 @@ function fromFile(context: VaultContext, profile: string): AwsCredentials | unde
   return credentials;
 }
 
-export async function loadCredentials(context: VaultContext): Promise<AwsCredentials> {
-  const { parameters, runtime, vaultName } = context;
-  if (typeof parameters.credential === "string") {
-    return fromReference(await context.resolveReference(parameters.credential), parameters.credential);
-  }
-  const profile = typeof parameters.profile === "string" ? parameters.profile : undefined;
+/** The vault's `credential` (a secret:// reference, checked at registration) and `profile` parameters. */
+export interface CredentialSource {
+  credential: string | undefined;
+  profile: string | undefined;
+}
+
+export async function loadCredentials(context: VaultContext, source: CredentialSource): Promise<AwsCredentials> {
+  const { runtime, vaultName } = context;
+  const { credential, profile } = source;
+  if (credential !== undefined) return fromReference(await context.resolveReference(credential), credential);
   if (profile === undefined) {
     const accessKeyId = runtime.env("AWS_ACCESS_KEY_ID");
     const secretAccessKey = runtime.env("AWS_SECRET_ACCESS_KEY");

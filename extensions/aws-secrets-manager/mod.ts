@@ -7,12 +7,21 @@
  * see core/tags.ts). Names are case-sensitive, as AWS makes them. Removal schedules deletion
  * (`recoveryWindowDays`, default 30) unless `forceDelete` is true; a secret scheduled for deletion
  * reads as missing, and setting it again restores it first.
+ *
+ * Empty values are refused (UNSUPPORTED): AWS takes an empty SecretString or SecretBinary as "no
+ * value", creating a secret that has no version and cannot be read. A secret another tool wrote with
+ * SecretBinary and without our type tag is bytes, in listings too (its value is read to find out).
+ *
+ * AWS's error messages are kept as they are, except on calls that carry a value: when the message
+ * quotes that value it is left out entirely (only AWS's error type and the status remain), rather
+ * than masked inside the server's text.
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { HttpClient, jsonBody } from "../../core/http.ts";
+import { readParameters } from "../../core/parameters.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import {
   isCredential,
@@ -27,11 +36,45 @@ import { loadCredentials } from "./credentials.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
 
 export const TYPE_TAG = "secretmanagement:type";
-/** Actions that change nothing, so a timed-out one may be sent again. */
-const READ_ACTIONS = new Set(["GetSecretValue", "DescribeSecret", "ListSecrets", "BatchGetSecretValue"]);
+/**
+ * Actions that may be sent again when an attempt timed out or its answer was lost: reads change
+ * nothing, and CreateSecret and PutSecretValue carry a ClientRequestToken, which makes AWS apply
+ * them once (a repeat with the same token and value answers as the first did, and creates no second
+ * version); without that, a repeated CreateSecret would report SECRET_EXISTS for the secret the
+ * first attempt created.
+ */
+const REPEATABLE_ACTIONS = new Set(["GetSecretValue", "DescribeSecret", "ListSecrets", "CreateSecret", "PutSecretValue"]);
 /** AWS's rule for secret names; checked here because local servers such as moto do not. */
 const NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const RESERVED = [TYPE_TAG];
+/** AWS's limits on a secret's tags. */
+const MAX_TAGS = 50;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+/** A server message quoting one of the values sent is left out; shorter values count only as whole words. */
+const ALWAYS_MATCHED_LENGTH = 8;
+
+const PARAMETERS = {
+  region: { type: "string", env: ["AWS_REGION", "AWS_DEFAULT_REGION"] },
+  endpoint: { type: "string" },
+  profile: { type: "string" },
+  credential: { type: "reference" },
+  forceDelete: { type: "boolean", default: false },
+  recoveryWindowDays: { type: "number", integer: true, min: 7, max: 30, default: 30 },
+  timeout: { type: "number", min: 0.001, default: 30 },
+  maxConcurrent: { type: "number", integer: true, min: 1, max: 1024, default: 16 },
+} as const;
+
+const KEYS_INSTEAD = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile of the shared credentials file, " +
+  "or the credential parameter (a secret://vault/name reference)";
+/** Parameters someone might put keys in; the message says where they go instead. */
+const SECRET_PARAMETERS = {
+  accessKeyId: KEYS_INSTEAD,
+  secretAccessKey: KEYS_INSTEAD,
+  aws_secret_access_key: KEYS_INSTEAD,
+  secretKey: KEYS_INSTEAD,
+  sessionToken: "AWS_SESSION_TOKEN, a profile, or a credential map holding sessionToken",
+};
 
 interface AwsTag {
   Key: string;
@@ -104,6 +147,44 @@ function valueFields(value: SecretValue): { SecretString: string } | { SecretBin
   return { SecretString: JSON.stringify(secretToJson(value).value) };
 }
 
+/** The texts of a value that a server might quote back: what is sent, and each field of a credential or map. */
+function valueTexts(value: SecretValue, sent: string): string[] {
+  const texts = [sent];
+  const add = (item: SecretValue) => {
+    if (typeof item === "string") texts.push(item);
+    else if (item instanceof Uint8Array) texts.push(bytesToBase64(item));
+    else if (isCredential(item)) texts.push(item.username, item.password);
+    else for (const field of Object.values(item)) add(field);
+  };
+  if (typeof value === "object" && !(value instanceof Uint8Array)) add(value);
+  return texts.filter((text) => text !== "");
+}
+
+const WORD_CHARACTER = /[A-Za-z0-9]/;
+
+/** Whether `message` quotes one of `texts`: anywhere for long texts, as a whole word for short ones. */
+export function quotesAny(message: string, texts: readonly string[]): boolean {
+  for (const text of texts) {
+    for (let at = message.indexOf(text); at >= 0; at = message.indexOf(text, at + 1)) {
+      if (text.length >= ALWAYS_MATCHED_LENGTH) return true;
+      const before = message[at - 1] ?? " ";
+      const after = message[at + text.length] ?? " ";
+      if (!WORD_CHARACTER.test(before) && !WORD_CHARACTER.test(after)) return true;
+    }
+  }
+  return false;
+}
+
+function checkTags(tags: Tags, vault: string): void {
+  const entries = Object.entries(tags);
+  const problem = entries.length > MAX_TAGS
+    ? `at most ${MAX_TAGS - 1} metadata entries fit (AWS allows ${MAX_TAGS} tags, one holds the type)`
+    : entries.some(([key, value]) => key.length > MAX_TAG_KEY || value.length > MAX_TAG_VALUE)
+    ? `metadata keys are at most ${MAX_TAG_KEY} characters and values at most ${MAX_TAG_VALUE - 2} (AWS's tag limits)`
+    : undefined;
+  if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem, { vault });
+}
+
 function valueFrom(response: SecretValueResponse, type: SecretType): SecretValue {
   if (response.SecretBinary !== undefined) return base64ToBytes(response.SecretBinary);
   const text = response.SecretString ?? "";
@@ -111,25 +192,33 @@ function valueFrom(response: SecretValueResponse, type: SecretType): SecretValue
   return secretFromJsonText(type, text);
 }
 
-export default defineVault((context: VaultContext): VaultExtension => {
-  const { parameters, runtime, vaultName } = context;
-  const region = (typeof parameters.region === "string" && parameters.region) || runtime.env("AWS_REGION") ||
-    runtime.env("AWS_DEFAULT_REGION");
-  if (!region) {
-    throw new SecretManagementError("INVALID_ARGUMENT", "aws-secrets-manager needs the region parameter (or AWS_REGION)", {
-      vault: vaultName,
-    });
-  }
-  const endpoint = typeof parameters.endpoint === "string"
-    ? parameters.endpoint
-    : `https://secretsmanager.${region}.amazonaws.com`;
-  const forceDelete = parameters.forceDelete === true;
-  const recoveryWindowDays = typeof parameters.recoveryWindowDays === "number" ? parameters.recoveryWindowDays : 30;
-  let credentials: Promise<AwsCredentials> | undefined;
-  const http = new HttpClient({ vault: vaultName });
+function invalidParameter(message: string, vault: string): SecretManagementError {
+  return new SecretManagementError("INVALID_ARGUMENT", message, { vault });
+}
 
-  async function call<T>(action: string, body: Record<string, unknown>, secrets: string[] = []): Promise<T> {
-    credentials ??= loadCredentials(context).catch((error) => {
+export default defineVault((context: VaultContext): VaultExtension => {
+  const { runtime, vaultName } = context;
+  const parameters = readParameters(vaultName, context.parameters, PARAMETERS, {
+    secretKeys: SECRET_PARAMETERS,
+    env: (name) => runtime.env(name),
+  });
+  const { region, forceDelete, recoveryWindowDays } = parameters;
+  if (!region) throw invalidParameter("aws-secrets-manager needs the region parameter (or AWS_REGION)", vaultName);
+  if (!/^[a-z0-9-]+$/.test(region)) throw invalidParameter("parameter region must be an AWS region such as us-east-1", vaultName);
+  const endpoint = parameters.endpoint ?? `https://secretsmanager.${region}.amazonaws.com`;
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+    throw invalidParameter("parameter endpoint must be an http or https URL", vaultName);
+  }
+  let credentials: Promise<AwsCredentials> | undefined;
+  const http = new HttpClient({
+    vault: vaultName,
+    timeoutMs: parameters.timeout * 1000,
+    maxConcurrent: parameters.maxConcurrent,
+  });
+
+  /** Calls `action`; `values` are the texts of a value the call carries, kept out of error messages. */
+  async function call<T>(action: string, body: Record<string, unknown>, values: readonly string[] = []): Promise<T> {
+    credentials ??= loadCredentials(context, parameters).catch((error) => {
       credentials = undefined;
       throw error;
     });
@@ -144,11 +233,11 @@ export default defineVault((context: VaultContext): VaultExtension => {
       service: "secretsmanager",
       date: new Date(),
     }, await credentials);
-    const write = !READ_ACTIONS.has(action);
+    const write = !REPEATABLE_ACTIONS.has(action);
     const response = await http.request(url, { method: "POST", headers, body: payload }, { write });
     const text = response.text;
     if (response.ok) return jsonBody<T>(response, vaultName, `AWS Secrets Manager ${action}`);
-    let parsed: { __type?: string; message?: string; Message?: string } = {};
+    let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
     try {
       parsed = JSON.parse(text);
     } catch {
@@ -158,10 +247,16 @@ export default defineVault((context: VaultContext): VaultExtension => {
         message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
       };
     }
-    const type = (parsed.__type ?? response.headers.get("x-amzn-errortype") ?? `HTTP${response.status}`)
-      .split("#").pop()!.split(":")[0]!;
-    let message = parsed.message ?? parsed.Message ?? `HTTP ${response.status}`;
-    for (const secret of secrets) if (secret) message = message.split(secret).join("***");
+    const rawType = typeof parsed.__type === "string" ? parsed.__type : response.headers.get("x-amzn-errortype") ?? "";
+    const shortType = rawType.split("#").pop()!.split(":")[0]!;
+    // An error type is an identifier; anything else is not AWS speaking and is not repeated.
+    const type = /^[A-Za-z0-9_.]{1,100}$/.test(shortType) ? shortType : `HTTP${response.status}`;
+    const serverMessage = [parsed.message, parsed.Message].find((m): m is string => typeof m === "string");
+    const message = serverMessage === undefined
+      ? `HTTP ${response.status}`
+      : quotesAny(serverMessage, values)
+      ? `HTTP ${response.status} (AWS's message is left out: it quotes the value sent)`
+      : serverMessage;
     const cause = new AwsApiError(type, response.status, message);
     throw new SecretManagementError(codeFor(cause), `AWS Secrets Manager ${action}: ${type}: ${message}`, {
       vault: vaultName,
@@ -191,6 +286,20 @@ export default defineVault((context: VaultContext): VaultExtension => {
     }
   }
 
+  /** The type of a listed secret: our tag, else bytes when another tool stored SecretBinary. */
+  async function listedType(entry: SecretDescription, tags: Tags): Promise<SecretType> {
+    if (tags[TYPE_TAG] !== undefined) return storedType(tags);
+    try {
+      const response = await call<SecretValueResponse>("GetSecretValue", { SecretId: entry.Name });
+      return response.SecretBinary !== undefined ? "bytes" : "string";
+    } catch (error) {
+      // No value yet, or not allowed to read it: list it as what a read of it would not contradict.
+      const code = (error as SecretManagementError).code;
+      if (code === "SECRET_NOT_FOUND" || code === "PERMISSION_DENIED" || code === "INVALID_ARGUMENT") return "string";
+      throw error;
+    }
+  }
+
   return {
     capabilities: { metadata: true, types: SECRET_TYPES },
 
@@ -209,6 +318,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async setSecret(name, value, metadata, options) {
+      // Everything that can be refused is refused before the first request.
       if (!NAME.test(name)) {
         throw new SecretManagementError(
           "INVALID_ARGUMENT",
@@ -216,18 +326,29 @@ export default defineVault((context: VaultContext): VaultExtension => {
           { vault: vaultName },
         );
       }
+      if ((typeof value === "string" || value instanceof Uint8Array) && value.length === 0) {
+        throw new SecretManagementError(
+          "UNSUPPORTED",
+          "AWS Secrets Manager cannot hold an empty value (it takes one as no value at all)",
+          { vault: vaultName },
+        );
+      }
       const type = secretTypeOf(value);
       const fields = valueFields(value);
-      const secrets = Object.values(fields);
+      const values = valueTexts(value, Object.values(fields)[0]!);
       const metadataTags = metadata === undefined ? undefined : metadataToTags(metadata, RESERVED);
+      const tags = { [TYPE_TAG]: type, ...metadataTags };
+      checkTags(tags, vaultName);
+      // One token for this write: AWS applies a CreateSecret or PutSecretValue with it at most once.
+      const token = crypto.randomUUID();
       let createError: unknown;
       try {
-        const tags = { [TYPE_TAG]: type, ...metadataTags };
         await call("CreateSecret", {
           Name: name,
+          ClientRequestToken: token,
           ...fields,
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }, secrets);
+        }, values);
         return;
       } catch (error) {
         const reason = typeOf(error);
@@ -242,7 +363,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       else if (options?.noClobber) {
         throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
       }
-      await call("PutSecretValue", { SecretId: name, ...fields }, secrets);
+      await call("PutSecretValue", { SecretId: name, ClientRequestToken: token, ...fields }, values);
       const current = tagsRecord(description.Tags);
       // Without new metadata the tags stay as they are (those of a restored secret are dropped).
       const kept = deleted ? {} : current;
@@ -260,7 +381,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     async getSecretInfo(filter) {
       const matches = compileWildcard(filter);
       const prefix = listingPrefix(filter);
-      const infos: VaultSecretInfo[] = [];
+      const listed: Promise<VaultSecretInfo>[] = [];
       let nextToken: string | undefined;
       do {
         const page: { SecretList?: SecretDescription[]; NextToken?: string } = await call("ListSecrets", {
@@ -271,18 +392,26 @@ export default defineVault((context: VaultContext): VaultExtension => {
         for (const entry of page.SecretList ?? []) {
           if (entry.DeletedDate != null || !matches(entry.Name)) continue;
           const tags = tagsRecord(entry.Tags);
-          infos.push({ name: entry.Name, type: storedType(tags), metadata: metadataFromTags(tags, RESERVED) });
+          listed.push(listedType(entry, tags).then((type) => ({
+            name: entry.Name,
+            type,
+            metadata: metadataFromTags(tags, RESERVED),
+          })));
         }
         nextToken = page.NextToken;
       } while (nextToken);
-      return infos;
+      return await Promise.all(listed);
     },
 
     async setSecretInfo(name, metadata: Metadata) {
       const description = NAME.test(name) ? await describe(name) : undefined;
       if (!description || description.DeletedDate != null) throw notFound(name);
       const current = tagsRecord(description.Tags);
-      await syncTags(name, current, { [TYPE_TAG]: storedType(current), ...metadataToTags(metadata, RESERVED) });
+      // A secret another tool wrote keeps having no type tag, so that it still lists as what it holds.
+      const typeTag: Tags = current[TYPE_TAG] === undefined ? {} : { [TYPE_TAG]: storedType(current) };
+      const tags = { ...typeTag, ...metadataToTags(metadata, RESERVED) };
+      checkTags(tags, vaultName);
+      await syncTags(name, current, tags);
     },
 
     async test() {

@@ -24,23 +24,21 @@ interface Token {
   expiresAt: number;
 }
 
-type Parameters = VaultContext["parameters"];
-
-function stringParameter(parameters: Parameters, key: string): string | undefined {
-  const value = parameters[key];
-  return typeof value === "string" && value !== "" ? value : undefined;
+/** The vault parameters authentication uses, as core/parameters.ts read them at registration. */
+export interface AuthParameters {
+  auth: AuthMethod | undefined;
+  tenantId: string | undefined;
+  clientId: string | undefined;
+  clientSecretEnv: string | undefined;
+  /** A `secret://` reference (a literal is refused at registration). */
+  clientSecret: string | undefined;
+  authorityHost: string | undefined;
+  imdsEndpoint: string | undefined;
 }
 
-export function authMethod(parameters: Parameters): AuthMethod {
-  const method = stringParameter(parameters, "auth") ??
-    (parameters.clientSecret !== undefined || parameters.clientSecretEnv !== undefined ? "client-secret" : "azure-cli");
-  if (method !== "client-secret" && method !== "managed-identity" && method !== "azure-cli") {
-    throw new SecretManagementError(
-      "INVALID_ARGUMENT",
-      `azure-keyvault parameter "auth" must be client-secret, managed-identity or azure-cli`,
-    );
-  }
-  return method;
+export function authMethod(parameters: AuthParameters): AuthMethod {
+  if (parameters.auth !== undefined) return parameters.auth;
+  return parameters.clientSecret !== undefined || parameters.clientSecretEnv !== undefined ? "client-secret" : "azure-cli";
 }
 
 /** Seconds from now or an epoch time (number or numeric string), as an epoch in milliseconds. */
@@ -52,11 +50,11 @@ function expiry(expiresIn: unknown, expiresOn: unknown): number {
   return Date.now() + (Number.isFinite(seconds) ? seconds : 300) * 1000;
 }
 
-export function createTokenSource(context: VaultContext, method: AuthMethod, http: HttpClient): {
+export function createTokenSource(context: VaultContext, parameters: AuthParameters, http: HttpClient): {
   token(): Promise<string>;
   invalidate(): void;
 } {
-  const { parameters, runtime, vaultName } = context;
+  const { runtime, vaultName } = context;
   let cached: Token | undefined;
   let pending: Promise<Token> | undefined;
   const imds = new HttpClient({ vault: vaultName, timeoutMs: 5_000 });
@@ -81,22 +79,15 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
   }
 
   async function clientSecret(): Promise<string> {
-    const reference = stringParameter(parameters, "clientSecret");
+    const reference = parameters.clientSecret;
     if (reference !== undefined) {
-      if (!reference.startsWith("secret://")) {
-        throw new SecretManagementError(
-          "INVALID_ARGUMENT",
-          'azure-keyvault parameter "clientSecret" must be a secret:// reference (parameters hold no secrets)',
-          { vault: vaultName },
-        );
-      }
       const value = await context.resolveReference(reference);
       if (typeof value !== "string") {
         throw new SecretManagementError("INVALID_ARGUMENT", `${reference} must be a string secret`, { vault: vaultName });
       }
       return value;
     }
-    const variable = stringParameter(parameters, "clientSecretEnv") ?? "AZURE_CLIENT_SECRET";
+    const variable = parameters.clientSecretEnv ?? "AZURE_CLIENT_SECRET";
     const value = runtime.env(variable);
     if (!value) {
       throw new SecretManagementError("PASSWORD_REQUIRED", `azure-keyvault: environment variable ${variable} is not set`, {
@@ -107,14 +98,14 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
   }
 
   async function fromClientSecret(): Promise<Token> {
-    const tenantId = stringParameter(parameters, "tenantId") ?? runtime.env("AZURE_TENANT_ID");
-    const clientId = stringParameter(parameters, "clientId") ?? runtime.env("AZURE_CLIENT_ID");
+    const tenantId = parameters.tenantId ?? runtime.env("AZURE_TENANT_ID");
+    const clientId = parameters.clientId ?? runtime.env("AZURE_CLIENT_ID");
     if (!tenantId || !clientId) {
       throw new SecretManagementError("INVALID_ARGUMENT", "azure-keyvault client-secret auth needs tenantId and clientId", {
         vault: vaultName,
       });
     }
-    const authority = stringParameter(parameters, "authorityHost") ?? "https://login.microsoftonline.com";
+    const authority = parameters.authorityHost ?? "https://login.microsoftonline.com";
     const body = new URLSearchParams({
       grant_type: "client_credentials",
       client_id: clientId,
@@ -132,7 +123,7 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
   }
 
   async function fromManagedIdentity(): Promise<Token> {
-    const clientId = stringParameter(parameters, "clientId");
+    const clientId = parameters.clientId;
     const identityEndpoint = runtime.env("IDENTITY_ENDPOINT");
     const identityHeader = runtime.env("IDENTITY_HEADER");
     let url: URL;
@@ -142,7 +133,7 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
       url.searchParams.set("api-version", "2019-08-01");
       headers = { "x-identity-header": identityHeader };
     } else {
-      url = new URL(stringParameter(parameters, "imdsEndpoint") ?? IMDS_ENDPOINT);
+      url = new URL(parameters.imdsEndpoint ?? IMDS_ENDPOINT);
       url.searchParams.set("api-version", "2018-02-01");
       headers = { metadata: "true" };
     }
@@ -155,7 +146,7 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
 
   async function fromAzureCli(): Promise<Token> {
     const args = ["account", "get-access-token", "--resource", VAULT_RESOURCE, "--output", "json"];
-    const tenantId = stringParameter(parameters, "tenantId");
+    const tenantId = parameters.tenantId;
     if (tenantId) args.push("--tenant", tenantId);
     const result = await runCommand(runtime, "az", args);
     if (result.code !== 0) {
@@ -173,7 +164,7 @@ export function createTokenSource(context: VaultContext, method: AuthMethod, htt
   }
 
   const acquire = { "client-secret": fromClientSecret, "managed-identity": fromManagedIdentity, "azure-cli": fromAzureCli }[
-    method
+    authMethod(parameters)
   ];
 
   return {

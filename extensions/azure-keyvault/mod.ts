@@ -4,19 +4,57 @@
  * the value's type and whose `tags` hold the metadata (typed, see core/tags.ts). Bytes are stored as
  * base64 text. Removal is Key Vault's soft delete; `purge: true` also purges the deleted secret.
  * Names must match ^[0-9a-zA-Z-]+$ (Key Vault's rule); others are refused, never rewritten.
+ *
+ * A write is checked against Key Vault's limits (name, value size, tags) before the first request,
+ * and a write that recovered a soft-deleted secret and then failed deletes it again: a failed write
+ * never brings an old value back.
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
 import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { HttpClient, jsonBody } from "../../core/http.ts";
+import { readParameters } from "../../core/parameters.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import { type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
-import { authMethod, createTokenSource } from "./auth.ts";
+import { createTokenSource } from "./auth.ts";
 
 export const API_VERSION = "7.5";
-const NAME = /^[0-9a-zA-Z-]+$/;
+const NAME = /^[0-9a-zA-Z-]{1,127}$/;
+/** Key Vault's limits: tags per secret, tag name and value length, value size in bytes. */
+const MAX_TAGS = 15;
+const MAX_TAG_NAME = 512;
+const MAX_TAG_VALUE = 256;
+const MAX_VALUE_BYTES = 25 * 1024;
+/** Pages a listing follows at most (25 secrets each), so a server that never ends its links cannot hold us. */
+export const MAX_PAGES = 10_000;
+
+const PARAMETERS = {
+  vaultUrl: { type: "string" },
+  vaultName: { type: "string" },
+  auth: { type: "choice", choices: ["client-secret", "managed-identity", "azure-cli"] },
+  tenantId: { type: "string" },
+  clientId: { type: "string" },
+  clientSecretEnv: { type: "string" },
+  clientSecret: { type: "reference" },
+  authorityHost: { type: "string" },
+  imdsEndpoint: { type: "string" },
+  purge: { type: "boolean", default: false },
+  timeout: { type: "number", min: 0.001, default: 30 },
+  maxConcurrent: { type: "number", integer: true, min: 1, max: 1024, default: 16 },
+} as const;
+
+const SECRET_INSTEAD =
+  "the environment variable named by clientSecretEnv (default AZURE_CLIENT_SECRET), or clientSecret as a secret://vault/name reference";
+/** Parameters someone might put a secret in; the message says where it goes instead. */
+const SECRET_PARAMETERS = {
+  secret: SECRET_INSTEAD,
+  client_secret: SECRET_INSTEAD,
+  password: SECRET_INSTEAD,
+  token: "one of the auth methods (client-secret, managed-identity, azure-cli): tokens are fetched, never stored",
+  accessToken: "one of the auth methods (client-secret, managed-identity, azure-cli): tokens are fetched, never stored",
+};
 
 /** The contentType each of our types is stored with; any other contentType reads as a string. */
 export const CONTENT_TYPES: Record<SecretType, string> = {
@@ -82,23 +120,33 @@ class KeyVaultError extends Error {
 const statusOf = (error: unknown): number | undefined =>
   ((error as { cause?: unknown })?.cause as KeyVaultError | undefined)?.status;
 
-function vaultBaseUrl(context: VaultContext): string {
-  const { vaultUrl, vaultName } = context.parameters;
-  if (typeof vaultUrl === "string" && vaultUrl !== "") return vaultUrl.replace(/\/+$/, "");
-  if (typeof vaultName === "string" && /^[0-9a-zA-Z-]{3,24}$/.test(vaultName)) return `https://${vaultName}.vault.azure.net`;
+function vaultBaseUrl(vaultUrl: string | undefined, keyVaultName: string | undefined, vault: string): string {
+  if (vaultUrl !== undefined) {
+    if (URL.canParse(vaultUrl) && /^https?:$/.test(new URL(vaultUrl).protocol)) return vaultUrl.replace(/\/+$/, "");
+    throw new SecretManagementError("INVALID_ARGUMENT", "parameter vaultUrl must be an http or https URL", { vault });
+  }
+  if (keyVaultName !== undefined && /^[0-9a-zA-Z-]{3,24}$/.test(keyVaultName)) return `https://${keyVaultName}.vault.azure.net`;
   throw new SecretManagementError(
     "INVALID_ARGUMENT",
     "azure-keyvault needs the vaultUrl parameter, or vaultName (3-24 letters, digits or -)",
-    { vault: context.vaultName },
+    { vault },
   );
 }
 
+/** Byte length of `text` in UTF-8. */
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
 export default defineVault((context: VaultContext): VaultExtension => {
-  const { parameters, vaultName } = context;
-  const base = vaultBaseUrl(context);
-  const http = new HttpClient({ vault: vaultName });
-  const tokens = createTokenSource(context, authMethod(parameters), http);
-  const purge = parameters.purge === true;
+  const { vaultName } = context;
+  const parameters = readParameters(vaultName, context.parameters, PARAMETERS, { secretKeys: SECRET_PARAMETERS });
+  const base = vaultBaseUrl(parameters.vaultUrl, parameters.vaultName, vaultName);
+  const http = new HttpClient({
+    vault: vaultName,
+    timeoutMs: parameters.timeout * 1000,
+    maxConcurrent: parameters.maxConcurrent,
+  });
+  const tokens = createTokenSource(context, parameters, http);
+  const purge = parameters.purge;
 
   function checkName(name: string): void {
     if (!NAME.test(name)) {
@@ -108,6 +156,19 @@ export default defineVault((context: VaultContext): VaultExtension => {
         { vault: vaultName },
       );
     }
+  }
+
+  /** Refuses, before any request, a write Key Vault would refuse. */
+  function checkWrite(value: string, tags: Tags | undefined): void {
+    const entries = Object.entries(tags ?? {});
+    const problem = utf8Length(value) > MAX_VALUE_BYTES
+      ? `Key Vault holds values up to ${MAX_VALUE_BYTES} bytes (as stored: bytes are base64, credentials and maps JSON)`
+      : entries.length > MAX_TAGS
+      ? `Key Vault holds at most ${MAX_TAGS} metadata entries (tags) per secret; ${entries.length} given`
+      : entries.some(([key, tag]) => key.length > MAX_TAG_NAME || tag.length > MAX_TAG_VALUE)
+      ? `Key Vault metadata keys are at most ${MAX_TAG_NAME} characters and values at most ${MAX_TAG_VALUE - 2}`
+      : undefined;
+    if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem, { vault: vaultName });
   }
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -170,7 +231,11 @@ export default defineVault((context: VaultContext): VaultExtension => {
         await request("PUT", `/secrets/${name}`, body);
         return;
       } catch (error) {
-        if (statusOf(error) !== 409 || attempt >= 10) throw error;
+        if (statusOf(error) !== 409 || attempt >= 10) {
+          // Delete the recovered secret again, so that the failed write does not bring the old value back.
+          await request("DELETE", `/secrets/${name}`).catch(() => undefined);
+          throw error;
+        }
         await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
       }
     }
@@ -188,13 +253,15 @@ export default defineVault((context: VaultContext): VaultExtension => {
     async setSecret(name, value, metadata, options) {
       checkName(name);
       const type = secretTypeOf(value);
+      const encoded = encodeValue(value);
       const tags = metadata === undefined ? undefined : metadataToTags(metadata, []);
+      checkWrite(encoded, tags);
       const current = await latest(name);
       if (current && options?.noClobber) {
         throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
       }
       // Tags belong to a version: carry the current ones over unless new metadata is given.
-      await put(name, { value: encodeValue(value), contentType: CONTENT_TYPES[type], tags: tags ?? current?.tags ?? {} });
+      await put(name, { value: encoded, contentType: CONTENT_TYPES[type], tags: tags ?? current?.tags ?? {} });
     },
 
     async removeSecret(name) {
@@ -222,7 +289,19 @@ export default defineVault((context: VaultContext): VaultExtension => {
       const matches = compileWildcard(filter);
       const infos: VaultSecretInfo[] = [];
       let next: string | undefined = "/secrets?maxresults=25";
+      const followed = new Set<string>();
       while (next) {
+        // A link seen before would repeat pages forever; so would a server whose links never end.
+        if (followed.has(next) || followed.size >= MAX_PAGES) {
+          throw new SecretManagementError(
+            "VAULT_UNAVAILABLE",
+            followed.has(next)
+              ? "Key Vault's listing links back to a page it already gave; stopped"
+              : `Key Vault's listing goes on past ${MAX_PAGES} pages; stopped`,
+            { vault: vaultName },
+          );
+        }
+        followed.add(next);
         const page: { value?: SecretBundle[]; nextLink?: string | null } = await request("GET", next);
         for (const item of page.value ?? []) {
           const name = nameOf(item.id);
@@ -243,6 +322,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     async setSecretInfo(name, metadata: Metadata) {
       if (!NAME.test(name)) throw notFound(name);
       const tags = metadataToTags(metadata, []);
+      checkWrite("", tags);
       try {
         await request("PATCH", `/secrets/${name}/`, { tags });
       } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultExtension } from "../../core/extension.ts";
+import { readParameters } from "../../core/parameters.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
 
 export function variableName(prefix: string, name: string): string {
@@ -12,10 +13,14 @@ export function variableName(prefix: string, name: string): string {
   return prefix ? `${prefix}_${upper}` : upper;
 }
 
+const PARAMETERS = { prefix: { type: "string" } } as const;
+
 export default defineVault((context): VaultExtension => {
-  const prefix = context.parameters.prefix ?? "";
-  if (typeof prefix !== "string" || !/^[A-Za-z0-9_]*$/.test(prefix)) {
-    throw new SecretManagementError("INVALID_ARGUMENT", 'env vault parameter "prefix" must be letters, digits or "_"');
+  const prefix = readParameters(context.vaultName, context.parameters, PARAMETERS).prefix ?? "";
+  if (!/^[A-Za-z0-9_]*$/.test(prefix)) {
+    throw new SecretManagementError("INVALID_ARGUMENT", 'env vault parameter "prefix" must be letters, digits or "_"', {
+      vault: context.vaultName,
+    });
   }
   const readOnly = () =>
     new SecretManagementError("UNSUPPORTED", `vault "${context.vaultName}" reads environment variables only`);

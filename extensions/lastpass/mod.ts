@@ -11,6 +11,7 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
+import { readParameters } from "../../core/parameters.ts";
 import { type CommandResult, runCommand } from "../../core/process.ts";
 import { type Credential, isCredential, type SecretValue } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
@@ -74,10 +75,22 @@ export function parseLongListing(stdout: string): { fullname: string; id: string
 
 const SINGLE_LINE = /^[^\r\n\0]*$/;
 
+const PARAMETERS = {
+  /** The lpass program to run. */
+  command: { type: "string", default: "lpass" },
+  /** The LastPass account, named in the `lpass login` hint. */
+  username: { type: "string" },
+} as const;
+
+const MASTER_PASSWORD = "`lpass login` (it prompts, or reads LPASS_ASKPASS); lpass keeps its own session";
+
 export default defineVault((context: VaultContext): VaultExtension => {
-  const { parameters, runtime, vaultName } = context;
-  const command = typeof parameters.command === "string" ? parameters.command : "lpass";
-  const account = typeof parameters.username === "string" ? parameters.username : "<your LastPass email>";
+  const { runtime, vaultName } = context;
+  const parameters = readParameters(vaultName, context.parameters, PARAMETERS, {
+    secretKeys: { password: MASTER_PASSWORD, masterPassword: MASTER_PASSWORD },
+  });
+  const command = parameters.command;
+  const account = parameters.username ?? "<your LastPass email>";
 
   const loginRequired = () =>
     new SecretManagementError("PASSWORD_REQUIRED", `LastPass is logged out: run \`lpass login ${account}\``, {

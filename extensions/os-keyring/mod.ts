@@ -6,7 +6,9 @@
  * `secretmanagement:<vault name>`), account = the secret's name in lower case (names are
  * case-insensitive), password = a JSON envelope `{"type","value","name","metadata"}` (core/envelope.ts),
  * so every value type and metadata round-trips and the spelling of the name is kept. A password under
- * the same service that is not such an envelope (written by another program) reads as a string.
+ * the same service that is not such an envelope (written by another program) reads as a string. An
+ * envelope of ours that does not decode reads as STORE_CORRUPT, and a listing skips it with a warning
+ * on stderr instead of failing for the whole vault.
  *
  * Listing uses the library's search by service (Secret Service search on Linux, a keychain query on
  * macOS, CredEnumerate on Windows). On Linux the entries are pinned to the Secret Service: the
@@ -18,6 +20,7 @@ import { metadataFromJson, metadataToJson, secretFromJson, secretToJson } from "
 import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { withLock } from "../../core/lock.ts";
+import { readParameters } from "../../core/parameters.ts";
 import { joinPath } from "../../core/paths.ts";
 import {
   type JsonValue,
@@ -78,7 +81,7 @@ function encode(name: string, value: SecretValue, metadata: Metadata): string {
   return JSON.stringify({ ...secretToJson(value), name, metadata: metadataToJson(metadata) });
 }
 
-/** Our envelope, or a foreign password read as a string. */
+/** Our envelope, or a foreign password read as a string; STORE_CORRUPT for an envelope of ours that does not decode. */
 function decode(account: string, password: string): Stored {
   let parsed: { type?: unknown; value?: JsonValue; name?: unknown; metadata?: unknown } | undefined;
   try {
@@ -86,23 +89,34 @@ function decode(account: string, password: string): Stored {
   } catch {
     parsed = undefined;
   }
-  if (typeof parsed !== "object" || parsed === null || parsed.type === undefined || typeof parsed.name !== "string") {
+  if (
+    typeof parsed !== "object" || parsed === null || !SECRET_TYPES.includes(parsed.type as SecretType) ||
+    typeof parsed.name !== "string"
+  ) {
     return { name: account, type: "string", value: password, metadata: {} };
   }
-  const value = secretFromJson(parsed.type, parsed.value ?? null);
-  return {
-    name: parsed.name,
-    type: parsed.type as SecretType,
-    value,
-    metadata: parsed.metadata === undefined ? {} : metadataFromJson(parsed.metadata),
-  };
+  try {
+    return {
+      name: parsed.name,
+      type: parsed.type as SecretType,
+      value: secretFromJson(parsed.type, parsed.value ?? null),
+      metadata: parsed.metadata === undefined ? {} : metadataFromJson(parsed.metadata),
+    };
+  } catch (error) {
+    // The value is not repeated: only which entry it is.
+    throw new SecretManagementError("STORE_CORRUPT", `OS keyring entry "${account}" is a secretmanagement envelope that does not decode`, {
+      cause: error,
+    });
+  }
 }
 
+const PARAMETERS = { service: { type: "string" } } as const;
+const NO_PASSWORD = "nothing: the Secret Service, Keychain or Credential Manager unlocks with your login";
+
 export default defineVault((context): VaultExtension => {
-  const configured = context.parameters.service;
-  if (configured !== undefined && (typeof configured !== "string" || configured === "")) {
-    throw new SecretManagementError("INVALID_ARGUMENT", 'os-keyring parameter "service" must be a non-empty string');
-  }
+  const { service: configured } = readParameters(context.vaultName, context.parameters, PARAMETERS, {
+    secretKeys: { password: NO_PASSWORD, keyringPassword: NO_PASSWORD },
+  });
   const service = configured ?? `secretmanagement:${context.vaultName}`;
   const lockPath = joinPath(context.runtime, context.home, `os-keyring-${nameKey(context.vaultName)}.lock`);
 
@@ -186,7 +200,14 @@ export default defineVault((context): VaultExtension => {
       const matches = compileWildcard(filter);
       const infos: VaultSecretInfo[] = [];
       for (const { account, password } of found) {
-        const stored = decode(account, password);
+        let stored: Stored;
+        try {
+          stored = decode(account, password);
+        } catch (error) {
+          // One unreadable entry must not hide all the others.
+          context.runtime.writeStderr(`warning: vault "${context.vaultName}": ${(error as Error).message}; left out of the listing\n`);
+          continue;
+        }
         if (matches(stored.name)) infos.push({ name: stored.name, type: stored.type, metadata: stored.metadata });
       }
       return infos;
