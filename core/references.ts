@@ -28,7 +28,8 @@ function decode(part: string, reference: string): string {
 
 export function parseSecretReference(reference: string): SecretReference {
   if (!isSecretReference(reference)) {
-    throw new SecretManagementError("INVALID_ARGUMENT", `a secret reference starts with ${PREFIX}: ${reference}`);
+    // Not a reference at all: it may be a secret pasted in the wrong place, so it is not repeated.
+    throw new SecretManagementError("INVALID_ARGUMENT", `a secret reference starts with ${PREFIX} (the text given does not)`);
   }
   const body = reference.slice(PREFIX.length);
   const hash = body.indexOf("#");
