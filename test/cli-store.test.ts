@@ -120,6 +120,25 @@ describe("store unlock and the agent's start", () => {
   });
 });
 
+describe("a SecretStore registered with a relative path", () => {
+  it("vault register resolves it against the working directory; from elsewhere, get and set use that store", () => {
+    const home = tempHome("store-relative-path");
+    const work = tempHome("store-relative-cwd");
+    const elsewhere = tempHome("store-relative-elsewhere");
+    const run = (cwd: string, args: string[]) => {
+      const [command, ...prefix] = secretCommand("node");
+      const result = spawnSync(command!, [...prefix, ...args], { cwd, env: homeEnv(home), encoding: "utf8" });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const registered = run(work, ["vault", "register", "scratch", "secretstore", "--param", "path=stores/scratch", "--param", "authentication=none"]);
+    expect(registered).toMatchObject({ status: 0, stderr: "" });
+    expect(run(elsewhere, ["set", "db", VALUE, "--vault", "scratch"]).status).toBe(0);
+    expect(existsSync(join(work, "stores", "scratch", "store.log"))).toBe(true);
+    expect(existsSync(join(elsewhere, "stores"))).toBe(false);
+    expect(run(work, ["get", "db", "--vault", "scratch"])).toMatchObject({ status: 0, stdout: VALUE });
+  });
+});
+
 describe("passwords without a terminal", () => {
   it("first use takes SECRETSTORE_PASSWORD; no terminal and no password is exit 4 and creates nothing", () => {
     const none = tempHome("store-none");
