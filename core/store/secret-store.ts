@@ -358,8 +358,7 @@ export class SecretStore {
     if (typeof newPassword !== "string" || newPassword.length === 0) {
       throw new SecretManagementError("INVALID_ARGUMENT", "the new password must not be empty");
     }
-    await this.#cleanLeftovers();
-    await this.#withStoreLock(async () => {
+    await this.#withStoreLock(async () => { // taking the lock deals with leftovers first
       const header = this.#requireHeader();
       if (header.config.authentication !== "password") {
         throw new SecretManagementError("INVALID_ARGUMENT", "this SecretStore has no password; set authentication to password instead");
