@@ -1,7 +1,7 @@
 /** The Runtime for Deno, over `Deno.*` file, terminal and process APIs. */
 import { dirname } from "../core/paths.ts";
 import { childEnvironment } from "../core/process.ts";
-import type { Aead, ChildProcess, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
+import type { Aead, AppendHandle, ChildProcess, FileInfo, FileSystem, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
 import { chaCha20Poly1305From } from "./node-aead.ts";
 import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
@@ -12,7 +12,7 @@ interface DenoFile {
   seekSync(offset: number, whence: number): number;
   syncSync(): void;
   truncateSync(size?: number): void;
-  statSync(): { size: number };
+  statSync(): DenoStat;
   close(): void;
 }
 
@@ -111,6 +111,18 @@ function syncDirectory(path: string): void {
   withFile(dirname(path), { read: true }, (dir) => dir.syncSync());
 }
 
+function statInfo(s: DenoStat): FileInfo {
+  return {
+    size: s.size,
+    mode: (s.mode ?? 0) & 0o777,
+    uid: s.uid ?? undefined,
+    ino: s.ino ?? 0,
+    mtimeMs: s.mtime?.getTime() ?? 0,
+    isFile: s.isFile,
+    isDirectory: s.isDirectory,
+  };
+}
+
 const denoFileSystem: FileSystem = {
   readFile(path) {
     try {
@@ -138,16 +150,7 @@ const denoFileSystem: FileSystem = {
   },
   stat(path) {
     try {
-      const s = Deno.statSync(path);
-      return {
-        size: s.size,
-        mode: (s.mode ?? 0) & 0o777,
-        uid: s.uid ?? undefined,
-        ino: s.ino ?? 0,
-        mtimeMs: s.mtime?.getTime() ?? 0,
-        isFile: s.isFile,
-        isDirectory: s.isDirectory,
-      };
+      return statInfo(Deno.statSync(path));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw fileError(error, path, "stat");
@@ -175,6 +178,24 @@ const denoFileSystem: FileSystem = {
         writeAll(file, data);
         file.syncSync();
       }));
+  },
+  openAppend(path, createMode): AppendHandle {
+    const options = createMode === undefined ? { append: true } : { append: true, createNew: true, mode: createMode };
+    const file = attempt(path, "open", () => Deno.openSync(path, options));
+    return {
+      stat: () => attempt(path, "stat", () => statInfo(file.statSync())),
+      append: (data) =>
+        attempt(path, "append to", () => {
+          writeAll(file, data);
+          file.syncSync();
+        }),
+      truncate: (size) =>
+        attempt(path, "truncate", () => {
+          file.truncateSync(size);
+          file.syncSync();
+        }),
+      close: () => file.close(),
+    };
   },
   createExclusive(path, data, mode = 0o600) {
     let file: DenoFile;

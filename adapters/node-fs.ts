@@ -1,7 +1,7 @@
 /** The FileSystem over `node:fs` (synchronous), shared by the Node and Bun adapters. */
 import * as fs from "node:fs";
 import { dirname } from "../core/paths.ts";
-import type { FileInfo, FileSystem } from "../core/runtime.ts";
+import type { AppendHandle, FileInfo, FileSystem } from "../core/runtime.ts";
 import { fileError, isNotFound } from "./file-errors.ts";
 
 function attempt<T>(path: string, action: string, work: () => T): T {
@@ -25,6 +25,18 @@ function syncDirectory(path: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function statInfo(s: fs.Stats): FileInfo {
+  return {
+    size: s.size,
+    mode: s.mode & 0o777,
+    uid: process.platform === "win32" ? undefined : s.uid,
+    ino: s.ino,
+    mtimeMs: s.mtimeMs,
+    isFile: s.isFile(),
+    isDirectory: s.isDirectory(),
+  };
 }
 
 export const nodeFileSystem: FileSystem = {
@@ -59,16 +71,7 @@ export const nodeFileSystem: FileSystem = {
 
   stat(path): FileInfo | undefined {
     try {
-      const s = fs.statSync(path);
-      return {
-        size: s.size,
-        mode: s.mode & 0o777,
-        uid: process.platform === "win32" ? undefined : s.uid,
-        ino: s.ino,
-        mtimeMs: s.mtimeMs,
-        isFile: s.isFile(),
-        isDirectory: s.isDirectory(),
-      };
+      return statInfo(fs.statSync(path));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw fileError(error, path, "stat");
@@ -105,6 +108,26 @@ export const nodeFileSystem: FileSystem = {
         fs.closeSync(fd);
       }
     });
+  },
+
+  openAppend(path, createMode): AppendHandle {
+    const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
+    const flags = O_WRONLY | O_APPEND | (createMode === undefined ? 0 : O_CREAT | O_EXCL);
+    const fd = attempt(path, "open", () => fs.openSync(path, flags, createMode));
+    return {
+      stat: () => attempt(path, "stat", () => statInfo(fs.fstatSync(fd))),
+      append: (data) =>
+        attempt(path, "append to", () => {
+          writeAll(fd, data);
+          fs.fsyncSync(fd);
+        }),
+      truncate: (size) =>
+        attempt(path, "truncate", () => {
+          fs.ftruncateSync(fd, size);
+          fs.fsyncSync(fd);
+        }),
+      close: () => fs.closeSync(fd),
+    };
   },
 
   createExclusive(path, data, mode = 0o600) {

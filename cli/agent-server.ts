@@ -13,6 +13,8 @@ import { type AgentRequest, type AgentResponse, checkAgentDir } from "./agent.ts
 import type { SecretStore } from "../core/store/secret-store.ts";
 import type { Context } from "./context.ts";
 
+const MAX_TIMER_MS = 0x7fffffff;
+
 interface Entry {
   key: Uint8Array;
   /** Epoch ms, or undefined to hold the key until locked. */
@@ -51,6 +53,13 @@ export async function serve(context: Context): Promise<number> {
     if (entries.size === 0) shutdown();
   };
 
+  /** Drops the key when it expires; one timer holds at most 2^31 - 1 ms (longer fires at once), so chain them. */
+  const expireLater = (storeId: string, entry: Entry) => {
+    const left = entry.expires! - Date.now();
+    if (left <= 0) return drop(storeId);
+    entry.timer = setTimeout(() => expireLater(storeId, entry), Math.min(left, MAX_TIMER_MS));
+  };
+
   const put = (request: AgentRequest): AgentResponse => {
     if (typeof request.storeId !== "string" || typeof request.key !== "string") return { ok: false };
     const timeout = typeof request.timeout === "number" ? request.timeout : 900;
@@ -63,8 +72,8 @@ export async function serve(context: Context): Promise<number> {
       directory: typeof request.directory === "string" ? request.directory : undefined,
       store: undefined,
     };
-    if (timeout > 0) entry.timer = setTimeout(() => drop(request.storeId!), timeout * 1000);
     entries.set(request.storeId, entry);
+    if (timeout > 0) expireLater(request.storeId, entry);
     return { ok: true };
   };
 

@@ -9,7 +9,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { SecretManagementError } from "../core/errors.ts";
-import { joinPath } from "../core/paths.ts";
+import { isAbsolutePath, joinPath } from "../core/paths.ts";
 import { childEnvironment } from "../core/process.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { JsonValue, SecretType, SecretValue } from "../core/types.ts";
@@ -39,6 +39,10 @@ export interface AgentResponse {
   pid?: number;
   /** A `read`'s secret in its typed JSON form; absent when the store has no such secret. */
   value?: { type: SecretType; value: JsonValue };
+}
+
+function absolutePath(runtime: Runtime, path: string): string {
+  return isAbsolutePath(path) ? path : joinPath(runtime, runtime.cwd(), path);
 }
 
 /** Unix sockets have a short path limit (108 bytes on Linux, 104 on macOS). */
@@ -114,7 +118,8 @@ export async function readThroughAgent(
   const { dir, socket } = agentPaths(runtime, home);
   if (runtime.fs!.stat(socket) === undefined) return undefined;
   checkAgentDir(runtime, dir, false);
-  const response = await ask(socket, { op: "read", directory, name }).catch(() => undefined);
+  const request: AgentRequest = { op: "read", directory: absolutePath(runtime, directory), name };
+  const response = await ask(socket, request).catch(() => undefined);
   if (!response?.ok || response.value === undefined) return undefined;
   const { secretFromJson } = await import("../core/envelope.ts");
   return secretFromJson(response.value.type, response.value.value);
@@ -126,7 +131,8 @@ export async function giveKey(
   home: string,
   entry: { storeId: string; directory: string; key: Uint8Array; timeout: number },
 ): Promise<void> {
-  const { dir, socket } = agentPaths(runtime, home);
+  // The agent runs in "/", and outlives this command's directory: it gets absolute paths.
+  const { dir, socket } = agentPaths(runtime, absolutePath(runtime, home));
   if (socket.length > MAX_SOCKET_PATH) {
     throw new SecretManagementError("UNSUPPORTED", `the agent socket path is too long for a Unix socket: ${socket}`);
   }
@@ -134,7 +140,7 @@ export async function giveKey(
   const request: AgentRequest = {
     op: "put",
     storeId: entry.storeId,
-    directory: entry.directory,
+    directory: entry.directory && absolutePath(runtime, entry.directory),
     key: bytesToBase64(entry.key),
     timeout: entry.timeout,
   };

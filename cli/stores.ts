@@ -26,7 +26,7 @@ export interface Store {
   isLocked(): boolean;
   unlock(password: string, options?: { timeout?: number }): Promise<void>;
   lock(): void;
-  changePassword(oldPassword: string, newPassword: string): Promise<void>;
+  changePassword(oldPassword: string, newPassword: string, options?: { rotateKey?: boolean }): Promise<void>;
   reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void>;
   exportDataKey(): Uint8Array;
   unlockWithDataKey(key: Uint8Array, options?: { timeout?: number }): void;
@@ -143,8 +143,16 @@ async function unlockFromAgent(context: Context, sm: SecretManagement, store: St
   }
 }
 
-/** Hands the unlocked store's data key to the unlock agent, starting it when none runs. */
-export async function shareWithAgent(context: Context, sm: SecretManagement, store: Store): Promise<void> {
+/**
+ * Hands the unlocked store's data key to the unlock agent, starting it when none runs. A failure is a
+ * warning, unless `required` (`store unlock`, whose only purpose is the agent): then it is the error.
+ */
+export async function shareWithAgent(
+  context: Context,
+  sm: SecretManagement,
+  store: Store,
+  options: { required?: boolean } = {},
+): Promise<void> {
   const timeout = store.config.passwordTimeout;
   if (timeout === 0) return; // single use: nothing outlives this command
   const { giveKey } = await import("./agent.ts");
@@ -152,6 +160,7 @@ export async function shareWithAgent(context: Context, sm: SecretManagement, sto
   try {
     await giveKey(context.runtime, sm.home, { storeId: store.storeId, directory: store.directory, key, timeout });
   } catch (error) {
+    if (options.required) throw error;
     context.warn(`the unlock agent did not start: ${(error as Error).message}`);
   } finally {
     key.fill(0);

@@ -199,10 +199,11 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["store", "password"],
-    summary: "change the SecretStore password",
+    summary: "change the SecretStore password (and stop the unlock agent)",
     args: [],
     flags: [
       storeVault,
+      { name: "rotate-key", help: "also re-encrypt every secret under a new data key (old copies of the store files stop working)" },
       { ...passwordStdin, help: "read the current password, then the new one, from the first two lines of stdin" },
     ],
     load: async () => (await storeCommands()).password,

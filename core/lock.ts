@@ -10,9 +10,29 @@ import type { Runtime } from "./runtime.ts";
 export interface LockOptions {
   /** How long to wait for another holder before LOCK_TIMEOUT. */
   timeoutMs?: number;
-  /** A lock held longer than this is stale even if its process lives (a reused pid). */
+  /**
+   * A lock held longer than this is stale even if its process lives (a reused pid, or a process
+   * paused for that long). Default: $SECRETMANAGEMENT_LOCK_STALE_MS (meant for tests) else 60 000.
+   */
   staleMs?: number;
+  /**
+   * Leave the file of every lock taken over from another holder at `<path>.stale-<random>` instead of
+   * deleting it, so the holders that come next can tell that a holder lost its lock and may still be
+   * running (a paused process resumes); whoever handles that removes the file.
+   */
+  keepTakenOverLocks?: boolean;
 }
+
+/** A lock this process holds. */
+export interface HeldLock {
+  /** Whether the lock file still names this holder: false once another process took the lock over. */
+  isHeld(): boolean;
+  release(): void;
+}
+
+/** Environment variable that shortens the stale age of every lock; tests set it to exercise takeovers quickly. */
+export const STALE_AGE_ENV = "SECRETMANAGEMENT_LOCK_STALE_MS";
+const DEFAULT_STALE_MS = 60_000;
 
 interface LockOwner {
   pid: number;
@@ -47,38 +67,54 @@ function isStale(runtime: Runtime, owner: LockOwner, staleMs: number, fileMtimeM
   return owner.host === runtime.hostname() && !runtime.isProcessAlive(owner.pid);
 }
 
+function staleAge(runtime: Runtime, options: LockOptions): number {
+  if (options.staleMs !== undefined) return options.staleMs;
+  const fromEnv = Number(runtime.env(STALE_AGE_ENV));
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_STALE_MS;
+}
+
 /** Takes the lock at `path`, runs `work`, releases the lock (also when `work` throws). */
 export async function withLock<T>(
   runtime: Runtime,
   path: string,
-  work: () => T | Promise<T>,
+  work: (lock: HeldLock) => T | Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const release = await acquireLock(runtime, path, options);
+  const lock = await takeLock(runtime, path, options);
   try {
-    return await work();
+    return await work(lock);
   } finally {
-    release();
+    lock.release();
   }
 }
 
+/** Takes the lock at `path`; returns the function that releases it. */
 export async function acquireLock(runtime: Runtime, path: string, options: LockOptions = {}): Promise<() => void> {
+  const lock = await takeLock(runtime, path, options);
+  return () => lock.release();
+}
+
+export async function takeLock(runtime: Runtime, path: string, options: LockOptions = {}): Promise<HeldLock> {
   const fs = runtime.fs;
   if (!fs) throw new SecretManagementError("UNSUPPORTED", "this runtime has no file system to lock");
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const staleMs = options.staleMs ?? 60_000;
+  const staleMs = staleAge(runtime, options);
   const owner: LockOwner = { pid: runtime.pid, host: runtime.hostname(), token: randomToken(), time: Date.now() };
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   for (;;) {
     owner.time = Date.now();
     if (fs.createExclusive(path, encoder.encode(JSON.stringify(owner)), 0o600)) {
-      return () => releaseLock(runtime, path, owner.token);
+      const token = owner.token;
+      return {
+        isHeld: () => readOwner(runtime, path)?.token === token,
+        release: () => releaseLock(runtime, path, token),
+      };
     }
     const info = fs.stat(path);
     const holder = readOwner(runtime, path);
     if (info && holder && isStale(runtime, holder, staleMs, info.mtimeMs)) {
-      breakStaleLock(runtime, path, holder);
+      breakStaleLock(runtime, path, holder, options.keepTakenOverLocks === true);
       continue;
     }
     if (Date.now() > deadline) {
@@ -92,7 +128,7 @@ export async function acquireLock(runtime: Runtime, path: string, options: LockO
   }
 }
 
-function breakStaleLock(runtime: Runtime, path: string, stale: LockOwner): void {
+function breakStaleLock(runtime: Runtime, path: string, stale: LockOwner, keepTakenOver: boolean): void {
   const fs = runtime.fs!;
   const aside = `${path}.stale-${randomToken()}`;
   try {
@@ -109,7 +145,8 @@ function breakStaleLock(runtime: Runtime, path: string, stale: LockOwner): void 
       return;
     }
   }
-  fs.remove(aside);
+  // Its holder has lost the lock (whether stale or, in the race above, live): say so to whoever comes next.
+  if (!keepTakenOver) fs.remove(aside);
 }
 
 function releaseLock(runtime: Runtime, path: string, token: string): void {

@@ -31,6 +31,12 @@ export interface FileSystem {
   writeFileAtomic(path: string, data: Uint8Array, mode?: number): void;
   /** Appends with O_APPEND and fsyncs before returning; creates the file with `mode` if missing. */
   appendFile(path: string, data: Uint8Array, mode?: number): void;
+  /**
+   * Opens an existing file for appending (with `createMode`: creates a new one exclusively, failing
+   * if it exists). Writes through the handle go to the file opened, even if another is renamed over
+   * `path` meanwhile: a writer can open, check that it may still write, then write.
+   */
+  openAppend(path: string, createMode?: number): AppendHandle;
   /** Creates `path` with `data` only if it does not exist; false when it already exists. */
   createExclusive(path: string, data: Uint8Array, mode?: number): boolean;
   truncate(path: string, size: number): void;
@@ -41,6 +47,17 @@ export interface FileSystem {
   mkdir(path: string, mode?: number): void;
   chmod(path: string, mode: number): void;
   readDir(path: string): string[];
+}
+
+/** A file open for appending (`FileSystem.openAppend`). */
+export interface AppendHandle {
+  /** The open file's own stat (not whatever `path` names now). */
+  stat(): FileInfo;
+  /** Writes all of `data` at the end of the file, then fsyncs. */
+  append(data: Uint8Array): void;
+  /** Cuts the file to `size` bytes, then fsyncs. */
+  truncate(size: number): void;
+  close(): void;
 }
 
 export interface SpawnOptions {

@@ -104,6 +104,15 @@ describe("unlock agent", () => {
     expect(processState(pid)).toMatch(/^(gone|Z)$/); // a zombie when this container's init does not reap
   });
 
+  it("holds a key for a timeout longer than one timer can wait (2^31 - 1 ms), instead of dropping it at once", () => {
+    const dir = home("agent-long");
+    expect(agent("node", dir, "give", "long", KEY, "3000000")).toEqual({ ok: true });
+    const held = agent("bun", dir, "fetch", "long"); // an overflowed timer would have fired already
+    expect(held.key).toBe(KEY);
+    expect(held.remaining).toBeGreaterThan(2_999_000);
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
+  });
+
   it("refuses a socket directory with loose permissions", () => {
     const dir = home("agent-loose");
     agent("bun", dir, "give", "s", KEY, "30");

@@ -3,10 +3,11 @@
  * retry), --password-stdin and SECRETSTORE_PASSWORD, wrong passwords (exit 4, nothing written), store
  * config/unlock/lock/password/reset, and the unlock agent serving every runtime.
  */
-import { chmodSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { secret, secretInPty } from "./helpers/cli.ts";
+import { homeEnv, secret, secretCommand, secretInPty } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
 import { RUNTIMES } from "./helpers/runtimes.ts";
 
@@ -88,6 +89,56 @@ describe("the unlock agent from the CLI", () => {
   });
 });
 
+describe("store unlock and the agent's start", () => {
+  it("store unlock fails (non-zero) when the agent cannot start, and works with a relative SECRETMANAGEMENT_HOME", () => {
+    const home = lockAfter(tempHome("store-agent-fail"));
+    secret("bun", home, ["set", "db", VALUE], { env: { SECRETSTORE_PASSWORD: PASSWORD } });
+    mkdirSync(join(home, "agent"), { mode: 0o755 });
+    chmodSync(join(home, "agent"), 0o755);
+    const failed = secret("node", home, ["store", "unlock", "--password-stdin"], { input: `${PASSWORD}\n` });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain("open to other users");
+    noLeak(failed);
+
+    const parent = tempHome("store-relative-home");
+    const relative = join(parent, ".sm");
+    lockAfter(relative);
+    const inParent = (args: string[], input = "") => {
+      const [command, ...prefix] = secretCommand("node");
+      const result = spawnSync(command!, [...prefix, ...args], {
+        cwd: parent,
+        env: homeEnv(".sm", { SECRETSTORE_PASSWORD: undefined }),
+        input,
+        encoding: "utf8",
+      });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    expect(inParent(["set", "db", VALUE, "--password-stdin"], `${PASSWORD}\n`).status).toBe(0);
+    expect(inParent(["store", "unlock", "--password-stdin"], `${PASSWORD}\n`)).toMatchObject({ status: 0, stderr: "" });
+    expect(existsSync(join(relative, "agent", "agent.sock"))).toBe(true);
+    expect(inParent(["get", "db"])).toMatchObject({ status: 0, stdout: VALUE });
+  });
+});
+
+describe("a SecretStore registered with a relative path", () => {
+  it("vault register resolves it against the working directory; from elsewhere, get and set use that store", () => {
+    const home = tempHome("store-relative-path");
+    const work = tempHome("store-relative-cwd");
+    const elsewhere = tempHome("store-relative-elsewhere");
+    const run = (cwd: string, args: string[]) => {
+      const [command, ...prefix] = secretCommand("node");
+      const result = spawnSync(command!, [...prefix, ...args], { cwd, env: homeEnv(home), encoding: "utf8" });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const registered = run(work, ["vault", "register", "scratch", "secretstore", "--param", "path=stores/scratch", "--param", "authentication=none"]);
+    expect(registered).toMatchObject({ status: 0, stderr: "" });
+    expect(run(elsewhere, ["set", "db", VALUE, "--vault", "scratch"]).status).toBe(0);
+    expect(existsSync(join(work, "stores", "scratch", "store.log"))).toBe(true);
+    expect(existsSync(join(elsewhere, "stores"))).toBe(false);
+    expect(run(work, ["get", "db", "--vault", "scratch"])).toMatchObject({ status: 0, stdout: VALUE });
+  });
+});
+
 describe("passwords without a terminal", () => {
   it("first use takes SECRETSTORE_PASSWORD; no terminal and no password is exit 4 and creates nothing", () => {
     const none = tempHome("store-none");
@@ -151,6 +202,9 @@ describe("secret store", () => {
       interaction: "none",
     });
     expect(secret("bun", home, ["store", "config", "--timeout", "soon"]).status).toBe(2);
+    // Past what the agent's timer holds (2^31 - 1 ms): refused, nothing changed.
+    expect(secret("bun", home, ["store", "config", "--timeout", "2147484"], { env }).status).toBe(2);
+    expect(JSON.parse(secret("bun", home, ["store", "config", "--json"]).stdout).passwordTimeout).toBe(60);
     expect(secret("bun", home, ["store", "config", "--interaction", "never"]).status).toBe(2);
 
     const changed = secret("bun", home, ["store", "password", "--password-stdin"], { input: `${PASSWORD}\nnew-pass-123\n` });
@@ -163,6 +217,28 @@ describe("secret store", () => {
     expect(secret("bun", home, ["store", "reset", "--force", "--no-password"]).status).toBe(0);
     expect(secret("bun", home, ["get", "db"]).status).toBe(3);
     expect(JSON.parse(secret("bun", home, ["store", "config", "--json"]).stdout).authentication).toBe("none");
+  });
+
+  it("store password stops the agent; --rotate-key re-encrypts under a new data key", () => {
+    const home = lockAfter(tempHome("store-rotate"));
+    secret("bun", home, ["set", "db", VALUE], { env: { SECRETSTORE_PASSWORD: PASSWORD } });
+    expect(secret("node", home, ["store", "unlock", "--password-stdin"], { input: `${PASSWORD}\n` }).status).toBe(0);
+    expect(secret("node", home, ["get", "db"]).stdout).toBe(VALUE); // served with the agent's key
+    const changed = secret("deno", home, ["store", "password", "--password-stdin"], { input: `${PASSWORD}\nsecond-pass\n` });
+    expect(changed.status).toBe(0);
+    noLeak(changed);
+    expect(existsSync(join(home, "agent", "agent.sock"))).toBe(false);
+    expect(secret("node", home, ["get", "db"]).status).toBe(4); // the agent no longer serves the old key
+
+    expect(secret("node", home, ["store", "unlock", "--password-stdin"], { input: "second-pass\n" }).status).toBe(0);
+    const rotated = secret("bun", home, ["store", "password", "--rotate-key", "--password-stdin"], {
+      input: "second-pass\nthird-pass\n",
+    });
+    expect(rotated.status).toBe(0);
+    expect(existsSync(join(home, "agent", "agent.sock"))).toBe(false);
+    expect(secret("node", home, ["get", "db"]).status).toBe(4);
+    expect(secret("node", home, ["get", "db"], { env: { SECRETSTORE_PASSWORD: "second-pass" } }).status).toBe(4);
+    expect(secret("node", home, ["get", "db"], { env: { SECRETSTORE_PASSWORD: "third-pass" } }).stdout).toBe(VALUE);
   });
 
   it("a store with interaction none fails with exit 4 instead of prompting on a terminal", () => {

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeRuntime } from "../adapters/node.ts";
-import { acquireLock, withLock } from "../core/lock.ts";
+import { acquireLock, STALE_AGE_ENV, takeLock, withLock } from "../core/lock.ts";
 import { tempHome } from "./helpers/home.ts";
 import { DIST, ROOT } from "./helpers/runtimes.ts";
 
@@ -70,5 +70,23 @@ describe("cross-process lock", () => {
     const path = join(tempHome("lock"), "x.lock");
     writeFileSync(path, JSON.stringify({ pid: 1, host: "elsewhere", token: "t", time: Date.now() }));
     await expect(acquireLock(nodeRuntime, path, { timeoutMs: 100 })).rejects.toMatchObject({ code: "LOCK_TIMEOUT" });
+  });
+
+  it("a holder whose lock was taken over knows it (isHeld), and with keepTakenOverLocks the next holders see a marker", async () => {
+    const dir = tempHome("lock");
+    const path = join(dir, "x.lock");
+    const paused = await takeLock(nodeRuntime, path);
+    expect(paused.isHeld()).toBe(true);
+    // Another process with a short stale age (the environment variable tests use) takes it over by age.
+    const impatient = { ...nodeRuntime, env: (name: string) => (name === STALE_AGE_ENV ? "1" : nodeRuntime.env(name)) };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const taker = await takeLock(impatient, path, { keepTakenOverLocks: true });
+    expect(paused.isHeld()).toBe(false);
+    expect(taker.isHeld()).toBe(true);
+    expect(readdirSync(dir).filter((name) => name.startsWith("x.lock.stale-"))).toHaveLength(1);
+    paused.release(); // not its lock any more: leaves the taker's alone
+    expect(taker.isHeld()).toBe(true);
+    taker.release();
+    expect(existsSync(path)).toBe(false);
   });
 });

@@ -15,8 +15,11 @@ export async function config(context: Context): Promise<void> {
   if (authentication !== undefined) changes.authentication = authentication as StoreConfig["authentication"];
   if (interaction !== undefined) changes.interaction = interaction as StoreConfig["interaction"];
   if (timeout !== undefined) {
-    if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1) {
-      throw context.usage("--timeout must be a whole number of seconds, 0 (single use) or -1 (until locked)");
+    const { MAX_PASSWORD_TIMEOUT } = await import("../../core/store/secret-store.ts");
+    if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1 || Number(timeout) > MAX_PASSWORD_TIMEOUT) {
+      throw context.usage(
+        `--timeout must be a whole number of seconds up to ${MAX_PASSWORD_TIMEOUT} (about 24 days), 0 (single use) or -1 (until locked)`,
+      );
     }
     changes.passwordTimeout = Number(timeout);
   }
@@ -37,7 +40,7 @@ export async function config(context: Context): Promise<void> {
   await store.setConfig(changes, { password });
 }
 
-/** Unlocks with a password and hands the key to the unlock agent. */
+/** Unlocks with a password and hands the key to the unlock agent; fails when the agent does not take it. */
 export async function unlockStore(context: Context, vault: string): Promise<void> {
   const sm = await context.open();
   const store = await storeOf(sm, vault);
@@ -46,7 +49,7 @@ export async function unlockStore(context: Context, vault: string): Promise<void
     return;
   }
   await store.unlock(await context.password(`Password for vault ${vault}: `));
-  await shareWithAgent(context, sm, store);
+  await shareWithAgent(context, sm, store, { required: true });
 }
 
 export async function unlock(context: Context): Promise<void> {
@@ -75,7 +78,10 @@ export async function password(context: Context): Promise<void> {
   }
   const current = await context.password(`Current password for vault ${vault}: `, 0);
   const next = await context.newPassword(1, false);
-  await store.changePassword(current, next);
+  // The agent holds the key the old password opened: it goes first, whatever happens next.
+  const { stopAgent } = await import("../agent.ts");
+  await stopAgent(context.runtime, sm.home);
+  await store.changePassword(current, next, { rotateKey: context.has("rotate-key") });
 }
 
 export async function reset(context: Context): Promise<void> {

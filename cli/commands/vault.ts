@@ -1,12 +1,19 @@
 /** `secret vault register|unregister|list|default|test|unlock`. */
+import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable } from "../output.ts";
+import { STORE_MODULE } from "../stores.ts";
 import { parseParameters } from "../values.ts";
 
 export async function register(context: Context): Promise<void> {
   const sm = await context.open();
+  const parameters = parseParameters(context.flagList("param"));
+  // The library refuses a relative SecretStore path (it would follow the working directory): resolve it here.
+  if (context.arg("module") === STORE_MODULE && typeof parameters.path === "string" && !isAbsolutePath(parameters.path)) {
+    parameters.path = joinPath(context.runtime, context.runtime.cwd(), parameters.path);
+  }
   const info = await sm.registerVault(context.arg("name")!, context.arg("module")!, {
-    parameters: parseParameters(context.flagList("param")),
+    parameters,
     description: context.flag("description"),
     default: context.has("default"),
     allowClobber: context.has("allow-clobber"),

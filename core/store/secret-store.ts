@@ -10,9 +10,9 @@ import { constantTimeEqual, randomBytes, readU32, readU64, toHex, zeroize } from
 import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
 import { SecretManagementError } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
-import { withLock } from "../lock.ts";
+import { type HeldLock, withLock } from "../lock.ts";
 import { joinPath } from "../paths.ts";
-import type { FileInfo, FileSystem, Runtime } from "../runtime.ts";
+import type { AppendHandle, FileInfo, FileSystem, Runtime } from "../runtime.ts";
 import { copyMetadata, type Metadata, nameKey, secretTypeOf, type SecretValue, validateMetadata, validateSecretName } from "../types.ts";
 import { compileWildcard } from "../wildcard.ts";
 import {
@@ -63,6 +63,12 @@ export interface SecretStoreOptions {
 
 export const FILE_NAMES = { header: "store.header", log: "store.log", key: "store.key", lock: "store.lock" } as const;
 
+/** A header written by a data-key rotation, waiting for its log: see `changePassword` and docs/FORMAT.md. */
+export const PENDING_HEADER = "store.header.next";
+/** Files that only a writer holding the lock creates and that a crash (or a lost lock) can leave behind. */
+const TEMP_INFIX = ".tmp-";
+const TAKEN_OVER_LOCK_PREFIX = `${FILE_NAMES.lock}.stale-`;
+
 /** Where a frame is: `buffer[start..end)` holds it (clear header, sealed payload); `offset` is its place in the file. */
 interface Entry {
   offset: number;
@@ -90,6 +96,11 @@ interface LogState {
 const DEFAULT_COMPACTION_THRESHOLD = 1024 * 1024;
 const MAX_CACHED_HASHES = 200_000;
 const LOCK_WAIT_MS = 60_000;
+/**
+ * The longest password timeout, in seconds: the unlock agent keeps a key with one timer, and timers
+ * take at most 2^31 - 1 ms (a longer delay fires at once). -1 keeps the key until it is locked.
+ */
+export const MAX_PASSWORD_TIMEOUT = Math.floor(0x7fffffff / 1000);
 
 function sameStamp(a: FileStamp | undefined, b: FileInfo | undefined): boolean {
   return a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -132,9 +143,12 @@ function validateConfigChanges(changes: Partial<StoreConfig>): void {
   }
   if (
     passwordTimeout !== undefined &&
-    (!Number.isInteger(passwordTimeout) || passwordTimeout < -1 || passwordTimeout > 0x7fffffff)
+    (!Number.isInteger(passwordTimeout) || passwordTimeout < -1 || passwordTimeout > MAX_PASSWORD_TIMEOUT)
   ) {
-    throw new SecretManagementError("INVALID_ARGUMENT", "passwordTimeout must be an integer number of seconds, -1 or more");
+    throw new SecretManagementError(
+      "INVALID_ARGUMENT",
+      `passwordTimeout must be a whole number of seconds from -1 to ${MAX_PASSWORD_TIMEOUT}`,
+    );
   }
 }
 
@@ -183,6 +197,10 @@ export class SecretStore {
   #expiresAt = 0;
   #singleUse = false;
   #exitHookInstalled = false;
+  /** The store lock while this object holds it: every file it replaces or appends to is checked against it. */
+  #heldLock: HeldLock | undefined;
+  /** Whether this object has looked for files left by a crash or a lost lock (done once, under the lock when found). */
+  #leftoversChecked = false;
   #log: LogState | undefined;
   #index = new Map<string, Entry>();
   /** Lower-cased name → index key, so a repeated lookup skips the keyed hash; cleared on lock. */
@@ -271,7 +289,7 @@ export class SecretStore {
         this.#writeHeader(keys, config, header);
       } else if (config.authentication === "none") {
         // Key file first, header last: a crash in between leaves a key file that the next unlock removes.
-        this.#fs.writeFileAtomic(this.#paths.key, encodeKeyFile(header.storeId, keys.dataKey), 0o600);
+        this.#replaceFile(this.#paths.key, encodeKeyFile(header.storeId, keys.dataKey));
         this.#writeHeader(keys, config, undefined);
       } else {
         if (options.password === undefined) {
@@ -286,6 +304,7 @@ export class SecretStore {
   async unlock(password: string, options: { timeout?: number } = {}): Promise<void> {
     if (typeof password !== "string") throw new SecretManagementError("INVALID_ARGUMENT", "the password must be a string");
     checkTimeout(options.timeout);
+    await this.#cleanLeftovers();
     const header = this.#requireHeader();
     if (header.config.authentication === "none") {
       this.#adoptKeys(this.#loadKeyFile(header), options.timeout);
@@ -329,21 +348,36 @@ export class SecretStore {
     this.#expiresAt = 0;
   }
 
-  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+  /**
+   * Rewraps the data key under `newPassword`. With `rotateKey`, re-encrypts every secret under a new
+   * data key (and store id) instead, so that old copies of the header or key file, and keys handed out
+   * before (the unlock agent's), no longer open what is written from now on. Either way the header's
+   * tag is verified first: a tampered configuration is never re-signed.
+   */
+  async changePassword(oldPassword: string, newPassword: string, options: { rotateKey?: boolean } = {}): Promise<void> {
     if (typeof newPassword !== "string" || newPassword.length === 0) {
       throw new SecretManagementError("INVALID_ARGUMENT", "the new password must not be empty");
     }
-    await this.#withStoreLock(async () => {
+    await this.#withStoreLock(async () => { // taking the lock deals with leftovers first
       const header = this.#requireHeader();
       if (header.config.authentication !== "password") {
         throw new SecretManagementError("INVALID_ARGUMENT", "this SecretStore has no password; set authentication to password instead");
       }
-      const wasUnlocked = this.#keysOrUndefined() !== undefined;
       const kek = await derivePasswordKey(oldPassword, header.salt, header.kdf!);
       const dataKey = unwrapDataKey(kek, header);
       zeroize(kek);
       if (dataKey === undefined) throw wrongPassword();
       const keys = new StoreKeys(dataKey);
+      if (!constantTimeEqual(keys.headerTag(headerTaggedBytes(header.bytes)), header.tag)) {
+        keys.destroy();
+        throw corrupt("the header does not match its tag");
+      }
+      if (options.rotateKey === true) {
+        this.#adoptKeys(keys, undefined); // the old key reads the records being re-encrypted
+        await this.#rotateDataKey(header.config, newPassword);
+        return;
+      }
+      const wasUnlocked = this.#keysOrUndefined() !== undefined;
       try {
         await this.#writeHeaderWithPassword(keys, header.config, header.storeId, newPassword);
       } finally {
@@ -373,14 +407,14 @@ export class SecretStore {
     secretTypeOf(value);
     if (metadata !== undefined) validateMetadata(metadata);
     await this.#use(() =>
-      this.#locked(() => {
+      this.#locked((logFile) => {
         const hash = this.#keys!.nameHash(nameKey(name));
         const existing = this.#index.get(indexKey(hash));
         if (existing && options.noClobber) {
           throw new SecretManagementError("SECRET_EXISTS", `a secret named "${this.#openPut(existing, name).name}" already exists`);
         }
         const kept = metadata ?? (existing ? this.#openPut(existing, name).metadata : {});
-        this.#append(KIND_PUT, hash, encodePut(name, value, copyMetadata(kept)));
+        this.#append(logFile, KIND_PUT, hash, encodePut(name, value, copyMetadata(kept)));
       })
     );
   }
@@ -388,12 +422,12 @@ export class SecretStore {
   async remove(name: string): Promise<void> {
     validateSecretName(name);
     await this.#use(() =>
-      this.#locked(() => {
+      this.#locked((logFile) => {
         const hash = this.#keys!.nameHash(nameKey(name));
         if (!this.#index.has(indexKey(hash))) {
           throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
         }
-        this.#append(KIND_DELETE, hash, encodeDelete(name));
+        this.#append(logFile, KIND_DELETE, hash, encodeDelete(name));
       })
     );
   }
@@ -402,12 +436,12 @@ export class SecretStore {
     validateSecretName(name);
     validateMetadata(metadata);
     await this.#use(() =>
-      this.#locked(() => {
+      this.#locked((logFile) => {
         const hash = this.#keys!.nameHash(nameKey(name));
         const existing = this.#index.get(indexKey(hash));
         if (!existing) throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
         const current = this.#openPut(existing, name);
-        this.#append(KIND_PUT, hash, encodePut(current.name, current.value, copyMetadata(metadata)));
+        this.#append(logFile, KIND_PUT, hash, encodePut(current.name, current.value, copyMetadata(metadata)));
       })
     );
   }
@@ -490,6 +524,7 @@ export class SecretStore {
 
   /** Runs a data operation with the key; single-use keys are dropped after it. */
   async #use<T>(work: () => Promise<T>): Promise<T> {
+    await this.#cleanLeftovers();
     this.#requireKeys();
     try {
       return await work();
@@ -561,6 +596,13 @@ export class SecretStore {
   }
 
   async #writeHeaderWithPassword(keys: StoreKeys, config: StoreConfig, storeId: Uint8Array, password: string): Promise<void> {
+    this.#replaceFile(this.#paths.header, await this.#passwordHeader(keys, config, storeId, password));
+    this.#headerStamp = undefined;
+    this.#refreshHeader();
+  }
+
+  /** A whole, tagged header whose data key is wrapped under `password` (new salt and nonce). */
+  async #passwordHeader(keys: StoreKeys, config: StoreConfig, storeId: Uint8Array, password: string): Promise<Uint8Array> {
     const salt = randomBytes(SALT_LENGTH);
     const wrapNonce = randomBytes(NONCE_LENGTH);
     const kdf = { ...this.#kdf };
@@ -568,12 +610,13 @@ export class SecretStore {
     const kek = await derivePasswordKey(password, salt, kdf);
     body.set(wrapDataKey(kek, wrapNonce, keys.dataKey, body), 88);
     zeroize(kek);
-    this.#commitHeader(keys, body);
+    setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
+    return body;
   }
 
   #commitHeader(keys: StoreKeys, body: Uint8Array): void {
     setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
-    this.#fs.writeFileAtomic(this.#paths.header, body, 0o600);
+    this.#replaceFile(this.#paths.header, body);
     this.#headerStamp = undefined;
     this.#refreshHeader();
   }
@@ -583,9 +626,9 @@ export class SecretStore {
     const storeId = randomBytes(STORE_ID_LENGTH);
     const keys = new StoreKeys(randomBytes(KEY_LENGTH));
     try {
-      this.#fs.writeFileAtomic(this.#paths.log, encodeLogPrefix({ storeId, generation: 1 }), 0o600);
+      this.#replaceFile(this.#paths.log, encodeLogPrefix({ storeId, generation: 1 }));
       if (config.authentication === "none") {
-        this.#fs.writeFileAtomic(this.#paths.key, encodeKeyFile(storeId, keys.dataKey), 0o600);
+        this.#replaceFile(this.#paths.key, encodeKeyFile(storeId, keys.dataKey));
         const body = encodeHeaderBody({
           config,
           storeId,
@@ -611,25 +654,132 @@ export class SecretStore {
   // -------------------------------------------------------------------------------------------
   // Log: loading, following other processes, appending, compaction
 
+  /*
+   * Writers and the lock. A lock whose holder seems stale (dead, or holding it past the stale age) is
+   * taken over. But a holder that was only paused (SIGSTOP, a suspended VM) resumes later believing it
+   * still holds the lock; what it then writes must be harmless. So:
+   *
+   * - Appends go through the log file opened *before* the writer checks that the lock file still names
+   *   it, and only if that open file is still the log it read, at the size it read. The takeover
+   *   leaves the old lock file behind (`store.lock.stale-*`), and the next holder, before anything
+   *   else, copies `store.log` to a new file renamed over it: a paused writer that resumes after its
+   *   check therefore appends to the old, unlinked file, never to the live log. After appending, a
+   *   writer checks the file grew by exactly its frame and that it still holds the lock; otherwise it
+   *   reports LOCK_TIMEOUT (or IO_ERROR) and, if it still holds the lock, cuts its bytes off again.
+   * - Files replaced whole (header, key file, compaction) are written to a `*.tmp-*` file, the lock is
+   *   checked, then the file is renamed into place. Each holder removes every `*.tmp-*` file before it
+   *   does anything, so a paused writer's temporary file is gone by the time it could rename it.
+   */
+
   /** Many writers queue on one lock (each holding it for one append), so wait longer than the default. */
   #withStoreLock<T>(work: () => T | Promise<T>): Promise<T> {
-    return withLock(this.#runtime, this.#paths.lock, work, { timeoutMs: LOCK_WAIT_MS });
+    return withLock(this.#runtime, this.#paths.lock, async (lock) => {
+      this.#heldLock = lock;
+      try {
+        this.#recoverLeftovers();
+        return await work();
+      } finally {
+        this.#heldLock = undefined;
+      }
+    }, { timeoutMs: LOCK_WAIT_MS, keepTakenOverLocks: true });
   }
 
-  /** Runs `work` under the store lock after catching up with the log and dropping a torn tail. */
-  async #locked<T>(work: () => T): Promise<T> {
+  /** Throws LOCK_TIMEOUT unless this object holds the store lock right now. */
+  #checkLockHeld(): void {
+    if (this.#heldLock?.isHeld() !== true) {
+      throw new SecretManagementError(
+        "LOCK_TIMEOUT",
+        `this process lost the lock ${this.#paths.lock} to another one (it was paused for longer than a lock may be held); the change was not made`,
+      );
+    }
+  }
+
+  /** Replaces `path` whole (temporary file, fsync, lock check, rename); the temporary file never outlives a failure. */
+  #replaceFile(path: string, bytes: Uint8Array): void {
+    const temp = `${path}${TEMP_INFIX}${this.#runtime.pid}-${toHex(randomBytes(6))}`;
+    try {
+      const file = this.#fs.openAppend(temp, 0o600);
+      try {
+        file.append(bytes);
+      } finally {
+        file.close();
+      }
+      this.#checkLockHeld();
+      this.#fs.rename(temp, path);
+    } catch (error) {
+      try {
+        this.#fs.remove(temp);
+      } catch {
+        // the next holder of the lock removes it
+      }
+      throw error;
+    }
+  }
+
+  /** Whether the directory holds files that a crash or a lost lock left behind (one directory listing). */
+  #hasLeftovers(): boolean {
+    const names = this.#fs.stat(this.directory) === undefined ? [] : this.#fs.readDir(this.directory);
+    return names.some((name) => name.includes(TEMP_INFIX) || name === PENDING_HEADER || name.startsWith(TAKEN_OVER_LOCK_PREFIX));
+  }
+
+  /** Once per store object (at its first unlock or use): deals with leftovers under the lock if there are any. */
+  async #cleanLeftovers(): Promise<void> {
+    if (this.#leftoversChecked) return;
+    if (this.#hasLeftovers()) await this.#withStoreLock(() => undefined);
+    this.#leftoversChecked = true;
+  }
+
+  /**
+   * Run by every holder of the lock first: removes temporary files (a crash, or a writer that lost the
+   * lock), finishes or drops a data-key rotation, and after a takeover moves the log to a new file so
+   * that the previous holder, if merely paused, can no longer append to it.
+   */
+  #recoverLeftovers(): void {
+    if (this.#fs.stat(this.directory) === undefined) return;
+    const names = this.#fs.readDir(this.directory);
+    for (const name of names) {
+      if (name.startsWith(`${FILE_NAMES.header}${TEMP_INFIX}`) || name.startsWith(`${FILE_NAMES.log}${TEMP_INFIX}`) ||
+        name.startsWith(`${FILE_NAMES.key}${TEMP_INFIX}`) || name.startsWith(`${PENDING_HEADER}${TEMP_INFIX}`)) {
+        this.#fs.remove(joinPath(this.#runtime, this.directory, name));
+      }
+    }
+    if (names.includes(PENDING_HEADER)) this.#finishRotation();
+    const takenOver = names.filter((name) => name.startsWith(TAKEN_OVER_LOCK_PREFIX));
+    if (takenOver.length > 0) {
+      const log = this.#fs.readFile(this.#paths.log);
+      if (log !== undefined) this.#replaceFile(this.#paths.log, log);
+      for (const name of takenOver) this.#fs.remove(joinPath(this.#runtime, this.directory, name));
+    }
+  }
+
+  /**
+   * Runs `work` under the store lock after catching up with the log and dropping a torn tail. `work`
+   * gets the log file, opened before the lock was checked (see above).
+   */
+  async #locked<T>(work: (logFile: AppendHandle) => T): Promise<T> {
     return await this.#withStoreLock(() => {
       this.#requireKeys();
-      this.#syncNow();
-      const log = this.#log!;
-      if (log.stamp.size > log.validEnd) {
-        this.#runtime.writeStderr(
-          `secretstore: dropping ${log.stamp.size - log.validEnd} bytes of an incomplete record at the end of ${this.#paths.log} (an interrupted write)\n`,
-        );
-        this.#fs.truncate(this.#paths.log, log.validEnd);
-        log.stamp = stampOf(this.#fs.stat(this.#paths.log)!);
+      if (this.#fs.stat(this.#paths.log) === undefined) throw corrupt(`the log file ${this.#paths.log} is missing`);
+      const logFile = this.#fs.openAppend(this.#paths.log);
+      try {
+        this.#checkLockHeld();
+        this.#syncNow();
+        const log = this.#log!;
+        const opened = logFile.stat();
+        if (opened.ino !== log.stamp.ino) {
+          throw new SecretManagementError("IO_ERROR", `${this.#paths.log} was replaced while this process held the lock`);
+        }
+        if (opened.size > log.validEnd) {
+          this.#runtime.writeStderr(
+            `secretstore: dropping ${opened.size - log.validEnd} bytes of an incomplete record at the end of ${this.#paths.log} (an interrupted write)\n`,
+          );
+          logFile.truncate(log.validEnd);
+          log.stamp = stampOf(logFile.stat());
+        }
+        return work(logFile);
+      } finally {
+        logFile.close();
       }
-      return work();
     });
   }
 
@@ -753,8 +903,12 @@ export class SecretStore {
     return payload;
   }
 
-  /** Appends one record (the caller holds the lock and has synced). */
-  #append(kind: RecordKind, nameHash: Uint8Array, payload: Uint8Array): void {
+  /**
+   * Appends one record (the caller holds the lock and has synced) through the log file it opened
+   * before checking the lock. A write that fsync acknowledged is reported as done even if compaction
+   * after it fails: that failure is a warning, and the next write tries again.
+   */
+  #append(logFile: AppendHandle, kind: RecordKind, nameHash: Uint8Array, payload: Uint8Array): void {
     if (payload.length > MAX_PAYLOAD_LENGTH) {
       throw new SecretManagementError("INVALID_ARGUMENT", `a secret may be at most ${MAX_PAYLOAD_LENGTH} bytes once encoded`);
     }
@@ -768,27 +922,52 @@ export class SecretStore {
       this.#cipher,
     );
     zeroize(payload);
-    this.#fs.appendFile(this.#paths.log, frame, 0o600);
-    const info = this.#fs.stat(this.#paths.log)!;
+    this.#checkLockHeld();
+    if (logFile.stat().size !== offset) {
+      throw new SecretManagementError("IO_ERROR", `${this.#paths.log} changed while this process held the lock; nothing was written`);
+    }
+    try {
+      logFile.append(frame);
+      const written = logFile.stat().size === offset + frame.length;
+      this.#checkLockHeld();
+      if (!written) {
+        throw new SecretManagementError("IO_ERROR", `another process wrote to ${this.#paths.log} while this one held the lock`);
+      }
+    } catch (error) {
+      // Whatever got into the file after `offset` is not an acknowledged record: cut it off while the lock is ours.
+      if (this.#heldLock?.isHeld() === true) logFile.truncate(offset);
+      throw error;
+    }
+    const info = logFile.stat();
     this.#parseFrames(frame, offset, log);
     log.stamp = stampOf(info);
     const garbage = log.validEnd - LOG_PREFIX_LENGTH - log.liveBytes;
-    if (garbage > this.#compactionThreshold && garbage > log.liveBytes) this.#compact();
+    if (garbage > this.#compactionThreshold && garbage > log.liveBytes) {
+      try {
+        this.#compact();
+      } catch (error) {
+        this.#runtime.writeStderr(
+          `secretstore: warning: the write is saved, but compacting ${this.#paths.log} failed (${(error as Error).message}); the next write tries again\n`,
+        );
+      }
+    }
   }
 
-  #compact(): void {
-    const old = this.#log!;
-    const generation = old.generation + 1;
+  /** The live records re-sealed under `keys` into a log of `storeId` and `generation`, in file order. */
+  #resealLog(keys: StoreKeys, storeId: Uint8Array, generation: number, renameHashes: boolean): Uint8Array {
     const entries = [...this.#index.values()].sort((a, b) => a.offset - b.offset);
-    const frames: Uint8Array[] = [encodeLogPrefix({ storeId: old.storeId, generation })];
+    const frames: Uint8Array[] = [encodeLogPrefix({ storeId, generation })];
     let offset = LOG_PREFIX_LENGTH;
     let sequence = 1;
     for (const entry of entries) {
       const payload = this.#openEntry(entry);
+      const nameHash = renameHashes
+        ? keys.nameHash(nameKey(decodeInfo(payload).name))
+        : entry.buffer.slice(entry.start + 16, entry.start + 32);
       const frame = sealFrame(
-        this.#keys!.recordKey,
-        { storeId: old.storeId, generation, offset },
-        { kind: KIND_PUT, sequence: sequence++, nameHash: entry.buffer.slice(entry.start + 16, entry.start + 32), nonce: randomBytes(NONCE_LENGTH) },
+        keys.recordKey,
+        { storeId, generation, offset },
+        { kind: KIND_PUT, sequence: sequence++, nameHash, nonce: randomBytes(NONCE_LENGTH) },
         payload,
         this.#cipher,
       );
@@ -802,8 +981,59 @@ export class SecretStore {
       bytes.set(frame, at);
       at += frame.length;
     }
-    this.#fs.writeFileAtomic(this.#paths.log, bytes, 0o600);
+    return bytes;
+  }
+
+  #compact(): void {
+    const old = this.#log!;
+    this.#replaceFile(this.#paths.log, this.#resealLog(this.#keys!, old.storeId, old.generation + 1, false));
     this.#loadLog();
+  }
+
+  /**
+   * Re-encrypts the store under a new data key and store id (the caller holds the lock, is unlocked
+   * with the old key and has checked the old password). Crash-safe in three steps: the new header
+   * goes to `store.header.next`; the new log is renamed over `store.log` (the commit); the new header
+   * is renamed over `store.header`. Whoever next takes the lock finishes a rotation whose log was
+   * committed (the pending header's store id is the log's) and drops one that was not.
+   */
+  async #rotateDataKey(config: StoreConfig, newPassword: string): Promise<void> {
+    this.#syncNow();
+    const storeId = randomBytes(STORE_ID_LENGTH);
+    const keys = new StoreKeys(randomBytes(KEY_LENGTH));
+    try {
+      const log = this.#resealLog(keys, storeId, 1, true);
+      const header = await this.#passwordHeader(keys, config, storeId, newPassword);
+      this.#replaceFile(joinPath(this.#runtime, this.directory, PENDING_HEADER), header);
+      this.#replaceFile(this.#paths.log, log);
+      this.#finishRotation();
+    } catch (error) {
+      keys.destroy();
+      throw error;
+    }
+    this.#adoptKeys(keys, undefined);
+  }
+
+  /** Renames a pending rotation header into place if the log is the rotated one; else removes it. */
+  #finishRotation(): void {
+    const pendingPath = joinPath(this.#runtime, this.directory, PENDING_HEADER);
+    const pending = this.#fs.readFile(pendingPath);
+    if (pending === undefined) return;
+    let committed = false;
+    try {
+      const prefix = decodeLogPrefix(this.#fs.readFileFrom(this.#paths.log, 0, LOG_PREFIX_LENGTH));
+      committed = constantTimeEqual(decodeHeader(pending).storeId, prefix.storeId);
+    } catch {
+      committed = false; // an unreadable pending header or log: the rotation did not commit
+    }
+    if (!committed) {
+      this.#fs.remove(pendingPath);
+      return;
+    }
+    this.#checkLockHeld();
+    this.#fs.rename(pendingPath, this.#paths.header);
+    this.#headerStamp = undefined;
+    this.#refreshHeader();
   }
 }
 

@@ -7,6 +7,7 @@
  * the files in place.
  */
 import { SecretManagementError } from "../../core/errors.ts";
+import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import { defineVault, type VaultContext, type VaultExtension } from "../../core/extension.ts";
 import { type KdfParams, SecretStore } from "../../core/store/secret-store.ts";
 import { SECRET_TYPES } from "../../core/types.ts";
@@ -27,6 +28,10 @@ function invalid(message: string): SecretManagementError {
 function readParameters(context: VaultContext) {
   const { path, authentication, kdf } = context.parameters;
   if (path !== undefined && (typeof path !== "string" || path === "")) throw invalid('parameter "path" must be a directory path');
+  // A relative path would name another store in every working directory: register the absolute one.
+  if (typeof path === "string" && !isAbsolutePath(path)) {
+    throw invalid(`parameter "path" must be absolute: register "${joinPath(context.runtime, context.runtime.cwd(), path)}" instead`);
+  }
   if (authentication !== undefined && authentication !== "none" && authentication !== "password") {
     throw invalid('parameter "authentication" must be "none" or "password"');
   }
@@ -86,7 +91,7 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
     );
   }
 
-  /** Runs `work` on an unlocked store; once more if the key expired in between. */
+  /** Runs `work` on an unlocked store (created first if missing); once more if the key expired in between. */
   async function withStore<T>(work: () => Promise<T>): Promise<T> {
     await ready();
     try {
@@ -98,14 +103,24 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
     }
   }
 
+  /** Reads and changes of existing secrets: a store that does not exist holds nothing and is not created by them. */
+  async function inExisting<T>(whenMissing: () => T, work: () => Promise<T>): Promise<T> {
+    if (!store.exists()) return whenMissing();
+    return await withStore(work);
+  }
+
+  const notFound = (name: string) => () => {
+    throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
+  };
+
   return {
     store,
     capabilities: { metadata: true, types: SECRET_TYPES },
-    getSecret: (name) => withStore(() => store.get(name)),
+    getSecret: (name) => inExisting(() => undefined, () => store.get(name)),
     setSecret: (name, value, metadata, options) => withStore(() => store.set(name, value, metadata, options)),
-    removeSecret: (name) => withStore(() => store.remove(name)),
-    getSecretInfo: (filter) => withStore(() => store.list(filter)),
-    setSecretInfo: (name, metadata) => withStore(() => store.setMetadata(name, metadata)),
+    removeSecret: (name) => inExisting(notFound(name), () => store.remove(name)),
+    getSecretInfo: (filter) => inExisting(() => [], () => store.list(filter)),
+    setSecretInfo: (name, metadata) => inExisting(notFound(name), () => store.setMetadata(name, metadata)),
     // A store not created yet is usable (the first write creates it); testing must not prompt for a new password.
     test: async () => !store.exists() || (await withStore(async () => (await store.get("secretstore-test-probe"), true))),
     async unlock(password) {
