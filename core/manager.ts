@@ -134,8 +134,8 @@ export class SecretManagement {
 
   /**
    * Registers a vault. `module` is a built-in name, a package specifier, a file path or URL — or the
-   * extension itself (`import hashicorpVault from "secretmanagement/vaults/hashicorp-vault"`), which
-   * is how edge bundles use vaults; a vault registered as code lives in this instance only.
+   * extension itself (the default export of `secretmanagement/vaults/<name>`), which is how edge
+   * bundles use vaults; a vault registered as code lives in this instance only.
    */
   async registerVault(name: string, module: string | VaultModule, options: RegisterVaultOptions = {}): Promise<VaultInfo> {
     validateVaultName(name);

@@ -422,7 +422,7 @@ describe("secret completion", () => {
     expect(complete("")).toEqual(expect.arrayContaining(["get", "set", "vault", "store", "run", "completion"]));
     expect(complete("")).not.toContain("__complete");
     expect(complete("va")).toEqual(["vault"]);
-    expect(complete("vault", "")).toEqual(["register", "unregister", "list", "default", "test", "unlock"]);
+    expect(complete("vault", "")).toEqual(["register", "unregister", "list", "default", "test", "unlock", "search"]);
     expect(complete("get", "--v")).toEqual(["--vault"]);
     expect(complete("set", "x", "--type", "")).toEqual(["string", "bytes", "credential", "map"]);
     expect(complete("get", "--vault", "")).toEqual(["files", "second"]);

@@ -13,7 +13,7 @@ describe("edge runtime (workerd via miniflare)", () => {
       fromBinding: "k-123",
       vaults: ["cache/bytes:bytes", "bindings/API_KEY:string"],
       unsupported: "UNSUPPORTED",
-      noFs: "INVALID_EXTENSION",
+      noFs: "UNSUPPORTED",
     });
   }, 60_000);
 });

@@ -24,18 +24,15 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-// The worker builds the manager from core and the web adapter with only this extension built in, so
-// the bundle holds what the edge entry would load for this vault and nothing else.
+// The worker uses the edge entry and imports the vault statically, as a user's worker does, so the
+// bundle holds this vault and nothing else.
 const WORKER = `
-import { SecretManagement } from ${JSON.stringify(join(ROOT, "core/manager.ts"))};
-import { createWebRuntime } from ${JSON.stringify(join(ROOT, "adapters/web.ts"))};
+import { SecretManagement } from ${JSON.stringify(join(ROOT, "edge.ts"))};
+import hashicorpVault from ${JSON.stringify(join(ROOT, "extensions/hashicorp-vault/mod.ts"))};
 export default {
   async fetch(_request, env) {
-    const sm = await SecretManagement.open({
-      runtime: createWebRuntime({ BAO_ADDR: env.BAO_ADDR, VAULT_TOKEN: env.VAULT_TOKEN }),
-      builtins: { "hashicorp-vault": () => import(${JSON.stringify(join(ROOT, "extensions/hashicorp-vault/mod.ts"))}) },
-    });
-    await sm.registerVault("team", "hashicorp-vault", { parameters: { address: env.BAO_ADDR } });
+    const sm = await SecretManagement.open({ env });
+    await sm.registerVault("team", hashicorpVault, { parameters: { address: env.BAO_ADDR } });
     await sm.setSecret("edge/bytes", Uint8Array.from([0, 1, 255]), { metadata: { at: new Date(0), n: 2 } });
     await sm.setSecret("edge/login", { username: "u", password: "p" }, { noClobber: true });
     const again = await sm.setSecret("edge/login", "x", { noClobber: true }).catch((e) => e.code);

@@ -127,10 +127,33 @@ describe("extension loading", () => {
     expect(await sm.getVaults()).toEqual([]);
   });
 
-  it("loads a package specifier", async () => {
+  it("refuses a package without the vault keyword before importing it, and says how to install a missing one", async () => {
     const sm = await open();
-    // hash-wasm is a package but not a vault: resolved as a package, then refused for its shape.
-    await expect(sm.registerVault("pkg", "hash-wasm")).rejects.toThrow(/has no default export/);
+    // hash-wasm is installed but is not a vault: its package.json lacks the keyword.
+    const notVault = sm.registerVault("pkg", "hash-wasm");
+    await expect(notVault).rejects.toMatchObject({ code: "INVALID_EXTENSION" });
+    await expect(notVault).rejects.toThrow(/package "hash-wasm" is not a vault extension: .*secretmanagement-vault/);
+    const missing = await sm.registerVault("pkg", "@acme/no-such-vault/sub").catch((error: Error) => error);
+    expect(missing).toMatchObject({ code: "INVALID_EXTENSION" });
+    expect((missing as Error).message).toContain("npm i @acme/no-such-vault (Deno: deno add npm:@acme/no-such-vault; Bun: bun add @acme/no-such-vault)");
+    expect((missing as Error).message).toContain("aws-secrets-manager, azure-keyvault, env, hashicorp-vault, keepass");
+    expect(await sm.getVaults()).toEqual([]);
+  });
+
+  it("registers a vault module object in the instance only", async () => {
+    const sm = await open();
+    const memory = await import("../extensions/memory/mod.ts");
+    const env = (await import("../extensions/env/mod.ts")).default;
+    await sm.registerVault("as-namespace", memory);
+    await sm.registerVault("as-factory", env, { parameters: { prefix: "SMTEST" } });
+    expect((await sm.getVaults()).map((vault) => [vault.name, vault.module])).toEqual([
+      ["as-factory", "(module object)"],
+      ["as-namespace", "(module object)"],
+    ]);
+    await sm.setSecret("x", "y", { vault: "as-namespace" });
+    expect(await sm.getSecret("x")).toBe("y");
+    expect(sm.registry.read().vaults).toEqual({});
+    await expect(sm.registerVault("bad", { default: "nope" } as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
   it("removes a vault whose module no longer loads", async () => {

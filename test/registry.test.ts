@@ -12,13 +12,13 @@ describe("vault registry file", () => {
   it("creates the home 0700 and vaults.json 0600, as versioned JSON", async () => {
     const home = join(tempHome("reg"), "nested", "home");
     const sm = await SecretManagement.open({ home });
-    await sm.registerVault("m", "env", { parameters: { a: 1 } });
+    await sm.registerVault("m", "env", { parameters: { prefix: "A" } });
     expect(statSync(home).mode & 0o777).toBe(0o700);
     expect(statSync(join(home, "vaults.json")).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(join(home, "vaults.json"), "utf8"))).toEqual({
       version: 1,
       defaultVault: "m",
-      vaults: { m: { module: "env", parameters: { a: 1 }, description: "" } },
+      vaults: { m: { module: "env", parameters: { prefix: "A" }, description: "" } },
     });
   });
 

@@ -21,7 +21,8 @@ afterAll(() => {
 /** A tmpfs of `size` (tests run as root). */
 function smallDisk(size: string): string {
   const dir = tempHome("store-tmpfs");
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  // mode=700: a tmpfs root is 1777 by default, and a home others may write to is refused.
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=700`, "tmpfs", dir]);
   mounted.push(dir);
   return dir;
 }

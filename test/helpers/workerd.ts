@@ -2,8 +2,7 @@
  * Bundles a worker the way a user's bundler would (esbuild, workerd conditions) and runs it in real
  * workerd through miniflare; resolves with the worker's status and body.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { tempHome } from "./home.ts";
@@ -20,9 +19,12 @@ export async function runWorker(entry: string, bindings: Record<string, string>)
     outfile,
     logLevel: "silent",
   });
-  // Modules listed explicitly: miniflare's import scanner refuses the manager's dynamic import of user extensions.
+  // File mode, as `wrangler dev` runs a bundle: miniflare scans its imports and refuses any import()
+  // whose specifier is not a string literal, so this also proves the bundle has none.
   const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.mjs", contents: readFileSync(outfile, "utf8") }],
+    scriptPath: outfile,
+    modules: true,
+    modulesRoot: dirname(outfile),
     bindings,
     compatibilityDate: "2024-09-01",
   });
