@@ -5,7 +5,7 @@
  * bun test.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
@@ -29,9 +29,19 @@ describe("the vault template, packed and installed", () => {
     const out = tempHome("template-pack");
     const library = pack(ROOT, out);
     const template = pack(TEMPLATE, out);
+    // Two packages a user might meet: one that is not a vault (no keyword), one whose default export is not one.
+    const bad = (name: string, keywords: string[], source: string) => {
+      const dir = join(tempHome("template-bad"), name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "0.0.1", type: "module", keywords, exports: "./mod.js" }));
+      writeFileSync(join(dir, "mod.js"), source);
+      return pack(dir, out);
+    };
+    const noKeyword = bad("plain-helper-lib", ["vault"], `import { writeFileSync } from "node:fs"; writeFileSync(process.env.IMPORT_MARKER, "ran"); export default () => ({});`);
+    const broken = bad("secretmanagement-vault-broken", ["secretmanagement-vault"], `export default { not: "a factory" };`);
     project = tempHome("template-consumer");
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", library, template], { cwd: project });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", library, template, noKeyword, broken], { cwd: project });
     cpSync(join(TEMPLATE, "test"), join(project, "test"), { recursive: true });
   }, 180_000);
 
@@ -41,6 +51,7 @@ describe("the vault template, packed and installed", () => {
     const run = (args: string[], input?: string) =>
       spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home), input, encoding: "utf8" });
     expect(run(["vault", "register", "notes", NAME, "--param", `path=${file}`])).toMatchObject({ status: 0 });
+    expect(JSON.parse(run(["vault", "list", "--json"]).stdout)).toMatchObject([{ name: "notes", module: NAME, version: "1.0.0" }]);
     expect(run(["set", "api-token", "--stdin", "--vault", "notes", "--meta", "owner=ops"], "s3cret")).toMatchObject({ status: 0 });
     expect(run(["get", "API-TOKEN"])).toMatchObject({ status: 0, stdout: "s3cret" });
     expect(JSON.parse(run(["info", "--json"]).stdout)).toEqual([
@@ -53,6 +64,24 @@ describe("the vault template, packed and installed", () => {
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain("unknown parameter token");
     expect(unknown.stderr).not.toContain("canary-1234");
+  });
+
+  it("refuses a package without the keyword, one with a broken default export, and one not installed; registers nothing", () => {
+    const home = tempHome("template-refusals");
+    const marker = join(home, "imported");
+    const run = (args: string[]) =>
+      spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home, { IMPORT_MARKER: marker }), encoding: "utf8" });
+    const noKeyword = run(["vault", "register", "x", "plain-helper-lib"]);
+    expect(noKeyword.status).toBe(1);
+    expect(existsSync(marker)).toBe(false); // refused before its code ran
+    expect(noKeyword.stderr).toContain('package "plain-helper-lib" is not a vault extension');
+    const broken = run(["vault", "register", "y", "secretmanagement-vault-broken"]);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain("has no default export made with defineVault(factory)");
+    const missing = run(["vault", "register", "z", "secretmanagement-vault-nope"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("npm i secretmanagement-vault-nope (Deno: deno add npm:secretmanagement-vault-nope; Bun: bun add secretmanagement-vault-nope)");
+    expect(existsSync(join(home, "vaults.json"))).toBe(false);
   });
 
   it("registers by package name through the library", () => {
