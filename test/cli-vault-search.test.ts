@@ -3,13 +3,13 @@
  * answers, chosen through npm_config_registry or a .npmrc: keyword matches (and a fuzzy match
  * without the keyword, which is dropped), no match, an error, and an answer slower than --timeout.
  */
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homeEnv, secretCommand } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
+import { runAsync } from "./helpers/runtimes.ts";
 
 const MATCH = {
   objects: [
@@ -55,15 +55,10 @@ afterAll(async () => {
 });
 
 /** Runs `secret` without blocking this process, which serves the registry. */
-function run(args: string[], env: Record<string, string | undefined>): Promise<{ status: number; stdout: string; stderr: string }> {
+async function run(args: string[], env: Record<string, string | undefined>): Promise<{ status: number; stdout: string; stderr: string }> {
   const [command, ...prefix] = secretCommand("node");
-  const child = spawn(command!, [...prefix, ...args], { env: homeEnv(tempHome("search"), env) });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  child.stdin.end();
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status: status ?? 128, stdout, stderr })));
+  const { code, stdout, stderr } = await runAsync(command!, [...prefix, ...args], homeEnv(tempHome("search"), env));
+  return { status: code ?? 128, stdout, stderr };
 }
 
 describe("secret vault search", () => {

@@ -4,13 +4,12 @@
  * Deno through Deno.createHttpClient, Bun through fetch's tls option); without it the certificate
  * is refused and the error is VAULT_UNAVAILABLE.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
-import { modulePath, ROOT, runtimeCommand, type RuntimeName } from "./helpers/runtimes.ts";
+import { modulePath, ROOT, runtimeCommand, type RuntimeName, runAsync } from "./helpers/runtimes.ts";
 
 let bao: OpenBao;
 let work: string;
@@ -52,15 +51,7 @@ function runOn(runtime: RuntimeName): Promise<{ code: number | null; stdout: str
   const env: NodeJS.ProcessEnv = { ...process.env, VAULT_TOKEN: bao.rootToken };
   // The machine's extra CA bundle must not be what makes the connection work.
   delete env.NODE_EXTRA_CA_CERTS;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAsync(command, args, env);
 }
 
 /**
@@ -93,17 +84,9 @@ describe("hashicorp-vault over https with caFile", () => {
     const file = join(work, "many-opens.mjs");
     writeFileSync(file, manyOpensScript());
     const home = mkdtempSync(join(work, "home-many-"));
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, VAULT_TOKEN: bao.rootToken };
-      delete env.NODE_EXTRA_CA_CERTS;
-      const child = spawn(process.execPath, [file, bao.address, bao.caFile!, home], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      child.once("error", reject);
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, VAULT_TOKEN: bao.rootToken };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const result = await runAsync(process.execPath, [file, bao.address, bao.caFile!, home], env);
     expect(result.code, result.stderr).toBe(0);
     const { read, before, after } = JSON.parse(result.stdout.trim().split("\n").pop()!);
     expect(read).toBe(50);

@@ -4,7 +4,6 @@
  * Vault fixture: every read returns the value, none fails (no EMFILE), because each vault keeps at
  * most `maxConcurrent` (default 16) requests in flight over kept-alive connections.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { SecretManagement } from "../mod.ts";
 import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 import { type Moto, startMoto } from "./helpers/moto.ts";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
-import { modulePath } from "./helpers/runtimes.ts";
+import { modulePath, runAsync } from "./helpers/runtimes.ts";
 
 const READS = 2_000;
 const FILE_LIMIT = 256;
@@ -90,18 +89,7 @@ console.log(JSON.stringify({ counts, peakSockets }));
 function readUnderFileLimit(vault: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = join(work, "load.mjs");
   writeFileSync(file, SCRIPT);
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", `ulimit -n ${FILE_LIMIT} && exec "$0" "$@"`, process.execPath, file, home, vault, String(READS)], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAsync("bash", ["-c", `ulimit -n ${FILE_LIMIT} && exec "$0" "$@"`, process.execPath, file, home, vault, String(READS)], env);
 }
 
 describe(`${READS} concurrent reads under ulimit -n ${FILE_LIMIT}`, () => {

@@ -6,13 +6,12 @@
  * through the public API (SecretManagement.open + registerVault) in a script run on each runtime; the
  * servers are test/helpers/fake-server.ts servers in this process.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Certificate, type FakeAnswer, type FakeServer, json, redirect, startFakeServer, testCertificate } from "./helpers/fake-server.ts";
-import { modulePath, ROOT, RUNTIMES, runtimeCommand, type RuntimeName } from "./helpers/runtimes.ts";
+import { modulePath, ROOT, RUNTIMES, runtimeCommand, type RuntimeName, runAsync } from "./helpers/runtimes.ts";
 
 const VALUE = `redirected-value-${Math.random().toString(36).slice(2)}`;
 const VAULT_TOKEN = `s.redirect-token-${Math.random().toString(36).slice(2)}`;
@@ -166,15 +165,7 @@ function runOn(runtime: RuntimeName): Promise<{ code: number | null; stdout: str
   delete env.AWS_PROFILE;
   delete env.NODE_EXTRA_CA_CERTS;
   // Asynchronous: the fake servers answer from this process while the script runs.
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAsync(command, args, env);
 }
 
 const VAULTS = ["hashicorp-other-port", "hashicorp-https-to-http", "aws", "azure-token", "azure-vault"];

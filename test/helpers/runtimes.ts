@@ -2,7 +2,7 @@
  * Running scenario scripts under each runtime: Deno and Bun run the .ts sources, Node runs the
  * built package (`npm test` builds it first; set SM_DIST to test another build).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,5 +37,25 @@ export function runScript(
     input: options.input,
     encoding: "utf8",
     timeout: options.timeout ?? 60_000,
+  });
+}
+
+/**
+ * Runs a command without blocking this process (tests whose servers answer from this process need
+ * that; spawnSync would freeze them) and resolves with its exit code and output.
+ */
+export function runAsync(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
