@@ -18,6 +18,8 @@ export async function bundleWorker(entry: string, options: { minify?: boolean; o
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     loader: { ".sealed": "binary" },
+    // esbuild decodes binary files with Uint8Array.fromBase64 for newer targets, which workerd lacks.
+    target: "es2022",
     minify: options.minify ?? false,
     outfile,
     logLevel: "silent",
@@ -62,4 +64,17 @@ export async function runWorker(entry: string, bindings: Record<string, string>)
   } finally {
     await worker.dispose();
   }
+}
+
+/**
+ * The `import(…)` expressions of a bundle whose specifier is not a plain string literal (workerd
+ * refuses those). Method calls such as `loader.import(x)` are not import expressions.
+ */
+export function computedImports(code: string): string[] {
+  const found: string[] = [];
+  for (const match of code.matchAll(/(?<![\w$.#])import\s*\(/g)) {
+    const rest = code.slice(match.index + match[0].length, match.index + match[0].length + 200);
+    if (!/^\s*(?:"[^"\\]*"|'[^'\\]*'|`[^`\\$]*`)\s*\)/.test(rest)) found.push(code.slice(match.index, match.index + 60));
+  }
+  return found;
 }
