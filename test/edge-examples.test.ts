@@ -20,7 +20,7 @@ import { tempHome } from "./helpers/home.ts";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
 import { freePort } from "./helpers/ports.ts";
 import { BIN, ROOT } from "./helpers/runtimes.ts";
-import { bundleWorker, computedImports, type RunningWorker, startWorker } from "./helpers/workerd.ts";
+import { bundleWorker, computedImports, installEdgeExample, type RunningWorker, startWorker } from "./helpers/workerd.ts";
 
 const PASSWORD = "edge-example-pass";
 const VALUES: Record<string, SecretValue> = {
@@ -53,12 +53,7 @@ beforeAll(async () => {
   await sm.registerVault("team", "hashicorp-vault", { parameters: { address: bao.address, kvVersion: 2 } });
   for (const [name, value] of Object.entries(VALUES)) await sm.setSecret(name, value, { vault: "team" });
 
-  const out = tempHome("edge-example-pack");
-  execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: ROOT });
-  const tarball = join(out, readdirSync(out).find((file) => file.endsWith(".tgz"))!);
-  project = join(tempHome("edge-example"), "app");
-  cpSync(join(ROOT, "examples/edge"), project, { recursive: true });
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", tarball], { cwd: project });
+  project = installEdgeExample();
   const exported = secret("node", home, ["store", "export", "--sealed", join(project, "secrets.sealed"), "--filter", "app/*"], {
     env: { SECRETSTORE_PASSWORD: PASSWORD },
   });

@@ -2,10 +2,13 @@
  * Bundles a worker the way a user's bundler would (esbuild, workerd conditions) and runs it in real
  * workerd through miniflare in file mode (`scriptPath`), as `wrangler dev` runs a bundle.
  */
+import { execFileSync } from "node:child_process";
+import { cpSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { tempHome } from "./home.ts";
+import { ROOT } from "./runtimes.ts";
 
 /** esbuild with the conditions a worker bundler uses; `.sealed` files become their bytes. Returns the bundle's path. */
 export async function bundleWorker(entry: string, options: { minify?: boolean; outfile?: string } = {}): Promise<string> {
@@ -77,4 +80,18 @@ export function computedImports(code: string): string[] {
     if (!/^\s*(?:"[^"\\]*"|'[^'\\]*'|`[^`\\$]*`)\s*\)/.test(rest)) found.push(code.slice(match.index, match.index + 60));
   }
   return found;
+}
+
+/**
+ * A copy of examples/edge depending on the library as a user's project does: the package packed
+ * (`npm pack`, from the current dist/) and installed into it. Returns the project directory.
+ */
+export function installEdgeExample(): string {
+  const out = tempHome("edge-example-pack");
+  execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: ROOT });
+  const tarball = join(out, readdirSync(out).find((file) => file.endsWith(".tgz"))!);
+  const project = join(tempHome("edge-example"), "app");
+  cpSync(join(ROOT, "examples/edge"), project, { recursive: true });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", tarball], { cwd: project, stdio: "pipe" });
+  return project;
 }
