@@ -9,12 +9,12 @@
  * altered bytes give WRONG_PASSWORD and STORE_CORRUPT, never a value.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EdgeRuntime } from "edge-runtime";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesToBase64, Credential, SecretManagement, type SecretValue, secretToJson } from "../mod.ts";
+import { bytesToBase64, Credential, SecretManagement, sealSecrets, type SecretValue, secretToJson } from "../mod.ts";
 import { secret } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
@@ -191,4 +191,34 @@ describe("the same handler on Deno and on Vercel's edge runtime", () => {
     altered[altered.length >> 1]! ^= 0x01;
     expect(await sealedFailure(run({ SEALED_STORE: bytesToBase64(altered) }))).toBe("STORE_CORRUPT");
   }, 90_000);
+});
+
+describe("docs/edge.md", () => {
+  it("its Cloudflare section, copied into a wrangler project, deploys (dry run) and runs in workerd", async () => {
+    const page = readFileSync(join(ROOT, "docs/edge.md"), "utf8");
+    const block = (info: string) => {
+      const match = new RegExp("```" + info.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "\n([\\s\\S]*?)```").exec(page);
+      if (!match) throw new Error(`docs/edge.md has no \`\`\`${info} block`);
+      return match[1]!;
+    };
+    const app = join(tempHome("edge-docs"), "my-worker");
+    mkdirSync(join(app, "src"), { recursive: true });
+    writeFileSync(join(app, "wrangler.toml"), block("toml wrangler.toml"));
+    writeFileSync(join(app, "src/worker.ts"), block("ts src/worker.ts"));
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-worker", private: true, type: "module" }));
+    symlinkSync(join(project, "node_modules"), join(app, "node_modules")); // npm i secretmanagement (the packed one)
+    const { bytes, key } = sealSecrets([{ name: "app/api-key", value: "k-docs" }]);
+    writeFileSync(join(app, "secrets.sealed"), bytes);
+    await bao.api("POST", "secret/data/app/db", { data: { value: "db-docs" } });
+    execFileSync(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "dist"], {
+      cwd: app,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+      stdio: "pipe",
+    });
+    await withWorker(join(app, "dist/worker.js"), { SEALED_KEY: key }, async (worker) => {
+      const { status, text } = await worker.fetch("/");
+      expect(status, text).toBe(200);
+      expect(JSON.parse(text)).toEqual({ ok: true });
+    });
+  }, 120_000);
 });
