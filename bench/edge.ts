@@ -84,7 +84,7 @@ export default {
 function sealedStoreOf(count: number, key: Uint8Array): Uint8Array {
   const secrets = Array.from({ length: count }, (_, i) => ({
     name: `app/secret-${i}`,
-    value: i % 3 === 0 ? `value-${i}-${"x".repeat(32)}` : i % 3 === 1 ? new Credential(`user-${i}`, `pw-${i}`) : Uint8Array.from({ length: 32 }, (_, j) => (i + j) % 256),
+    value: i % 3 === 0 ? `value-${i}-${"x".repeat(32)}` : i % 3 === 1 ? Credential(`user-${i}`, `pw-${i}`) : Uint8Array.from({ length: 32 }, (_, j) => (i + j) % 256),
     metadata: { owner: "bench", index: i },
   }));
   return sealSecrets(secrets, key).bytes;

@@ -26,8 +26,8 @@ const PASSWORD = "edge-example-pass";
 const VALUES: Record<string, SecretValue> = {
   "app/string": "héllo 🔑 wörld",
   "app/bytes": Uint8Array.from({ length: 256 }, (_, i) => i),
-  "app/credential": new Credential("svc", "pw-1"),
-  "app/map": { user: "app", blob: Uint8Array.from([0, 255]), login: new Credential("u", "p") },
+  "app/credential": Credential("svc", "pw-1"),
+  "app/map": { user: "app", blob: Uint8Array.from([0, 255]), login: Credential("u", "p") },
 };
 
 let bao: OpenBao;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const sealed = sealSecrets([
     { name: "api-key", value: "k-123", metadata: { owner: "ops" } },
     { name: "signing", value: Uint8Array.from([0, 1, 255]) },
-    { name: "smtp", value: new Credential("mailer", "m-pw") },
+    { name: "smtp", value: Credential("mailer", "m-pw") },
   ]);
   writeFileSync(join(project, "lambda/secrets.sealed"), sealed.bytes, { mode: 0o600 });
   key = sealed.key;
@@ -75,7 +75,7 @@ it("reads the sealed file beside it and a secret from Secrets Manager", () => {
   ])).toEqual([
     secretToJson("k-123"),
     secretToJson(Uint8Array.from([0, 1, 255])),
-    secretToJson(new Credential("mailer", "m-pw")),
+    secretToJson(Credential("mailer", "m-pw")),
     secretToJson("db-pw-9"),
     secretToJson("db-pw-9"),
     { code: "SECRET_NOT_FOUND", error: expect.any(String) },

@@ -12,7 +12,7 @@ import { tempHome } from "./helpers/home.ts";
 
 const PASSWORD = "export-pass-7Kq";
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
-const MAP = { user: "app", blob: Uint8Array.from([0, 255]), login: new Credential("svc", "pw-map") };
+const MAP = { user: "app", blob: Uint8Array.from([0, 255]), login: Credential("svc", "pw-map") };
 let home: string;
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await sm.unlockVault("local", PASSWORD); // creates the default SecretStore
   await sm.setSecret("app/token", "tök-🔑", { metadata: { owner: "ops", rotated: new Date(0), n: 3, on: true } });
   await sm.setSecret("app/blob", ALL_BYTES);
-  await sm.setSecret("app/db", new Credential("db-user", "db-pass"));
+  await sm.setSecret("app/db", Credential("db-user", "db-pass"));
   await sm.setSecret("app/map", MAP);
   await sm.setSecret("other/x", "not exported");
   await sm.registerVault("second", "secretstore", { parameters: { path: join(home, "second") } });
