@@ -61,6 +61,15 @@ describe("secret store export --sealed", () => {
     await expect(openSealedStore(readFileSync(first), b.stdout)).rejects.toMatchObject({ code: "WRONG_PASSWORD" });
   }, 60_000);
 
+  it.each(["deno", "bun"] as const)("works the same on %s", async (runtime) => {
+    const file = join(home, `${runtime}.sealed`);
+    const result = secret(runtime, home, ["store", "export", "--sealed", file, "--filter", "app/blob"], { env });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^smsk1_[0-9a-f]{64}\n$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await (await openSealedStore(readFileSync(file), result.stdout)).get("app/blob")).toEqual(ALL_BYTES);
+  }, 60_000);
+
   it("refuses a filter with no match (exit 3) and writes nothing", () => {
     const file = join(home, "none.sealed");
     const result = secret("node", home, ["store", "export", "--sealed", file, "--filter", "nothing/*"], { env });
