@@ -8,7 +8,9 @@
  *   await sm.registerVault("team", hashicorpVault, { parameters: { address, kvVersion: 2 } });
  *
  * Vaults are imported, not named (except memory and env), so a bundle holds only what it uses and
- * contains no import() of a computed specifier, which workerd refuses.
+ * contains no import() of a computed specifier, which workerd refuses. Make the instance once, at
+ * module scope, and reuse it across requests (docs/edge.md): a warm read from Vault/OpenBao is then
+ * one HTTP request, and none within `cache: { ttlSeconds }`.
  */
 import { createWebRuntime } from "./adapters/web.ts";
 import { type OpenOptions as CoreOpenOptions, SecretManagement as CoreSecretManagement } from "./core/manager.ts";

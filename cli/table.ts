@@ -221,6 +221,24 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await storeCommands()).reset,
   },
   {
+    path: ["store", "export"],
+    summary: "write a read-only, encrypted snapshot of SecretStore secrets for functions and workers",
+    args: [],
+    flags: [
+      { name: "sealed", value: "<file>", complete: "file", help: "the sealed store file to write, mode 0600 (required)" },
+      { name: "filter", value: "<wildcard>", help: "the secrets to export (default: all)" },
+      { name: "force", help: "replace the file if it exists" },
+      storeVault,
+      passwordStdin,
+    ],
+    details: [
+      "The snapshot is sealed under a fresh random 256-bit key, printed on stdout as one line and nowhere else:",
+      "give it to the function (a worker secret, an environment variable) and ship the file beside it.",
+      "Open it with openSealedStore(bytes, key) or the sealed vault. A filter that matches nothing writes nothing (exit 3).",
+    ].join("\n"),
+    load: async () => (await import("./commands/export.ts")).exportSealed,
+  },
+  {
     path: ["run"],
     summary: "run a command with secrets in its environment",
     args: [{ name: "command", required: true, variadic: true, complete: "command" }],

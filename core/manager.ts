@@ -65,6 +65,11 @@ export interface OpenOptions {
   modules?: ModuleLoader;
   /** Called when a vault fails during a search that goes on without it. Default: a warning on stderr. */
   onVaultError?: (error: SecretManagementError) => void;
+  /**
+   * Opt-in read cache: getSecret answers a read repeated within `ttlSeconds` from this instance's
+   * memory, without asking the vault. Any write through this instance empties it. Off by default.
+   */
+  cache?: { ttlSeconds: number };
 }
 
 export interface RegisterVaultOptions {
@@ -112,6 +117,9 @@ export class SecretManagement {
   readonly #resolving = new Set<string>();
   /** Registrations of vaults that do not outlive the process: this instance's alone, never in vaults.json. */
   readonly #session: RegistryData = { version: 1, defaultVault: null, vaults: {} };
+  /** The read cache (OpenOptions.cache): values by vault (empty: a search) and name, with their expiry. */
+  readonly #cacheTtlMs: number;
+  readonly #cachedReads = new Map<string, { value: SecretValue; expiresAt: number }>();
 
   protected constructor(options: OpenOptions) {
     this.runtime = options.runtime;
@@ -122,6 +130,11 @@ export class SecretManagement {
     this.#modules = options.modules;
     this.#onVaultError = options.onVaultError ??
       ((error) => options.runtime.writeStderr(`warning: ${error.message}\n`));
+    const ttlSeconds = options.cache?.ttlSeconds ?? 0;
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
+      throw new SecretManagementError("INVALID_ARGUMENT", "cache.ttlSeconds must be a number of seconds, 0 or more");
+    }
+    this.#cacheTtlMs = ttlSeconds * 1000;
   }
 
   static async open(options: OpenOptions): Promise<SecretManagement> {
@@ -139,6 +152,7 @@ export class SecretManagement {
    */
   async registerVault(name: string, module: string | VaultModule, options: RegisterVaultOptions = {}): Promise<VaultInfo> {
     validateVaultName(name);
+    this.#cachedReads.clear();
     const factory = factoryOf(module);
     if (factory === undefined && (typeof module !== "string" || module === "")) {
       throw new SecretManagementError(
@@ -226,6 +240,7 @@ export class SecretManagement {
   }
 
   async unregisterVault(name: string): Promise<void> {
+    this.#cachedReads.clear();
     const vault = this.#requireVault(this.#readRegistry(), name);
     let extension: VaultExtension | undefined;
     try {
@@ -251,6 +266,7 @@ export class SecretManagement {
   }
 
   async setDefaultVault(name: string | null): Promise<void> {
+    this.#cachedReads.clear();
     const sessionVault = name === null ? undefined : findVaultName(this.#session, name);
     if (sessionVault !== undefined) {
       this.#session.defaultVault = sessionVault;
@@ -301,6 +317,7 @@ export class SecretManagement {
 
   async setSecret(name: string, value: SecretValue, options: SetSecretOptions = {}): Promise<void> {
     validateSecretName(name);
+    this.#cachedReads.clear();
     const type = validateSecretValue(value);
     const metadata = options.metadata === undefined ? undefined : validateMetadata(options.metadata);
     const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
@@ -334,6 +351,16 @@ export class SecretManagement {
 
   async getSecret(name: string, options: VaultOption = {}): Promise<SecretValue> {
     validateSecretName(name);
+    if (this.#cacheTtlMs === 0) return await this.#readSecret(name, options);
+    const key = `${options.vault === undefined ? "" : nameKey(options.vault)}\u0000${name}`;
+    const cached = this.#cachedReads.get(key);
+    if (cached !== undefined && Date.now() < cached.expiresAt) return copySecretValue(cached.value);
+    const value = await this.#readSecret(name, options);
+    this.#cachedReads.set(key, { value: copySecretValue(value), expiresAt: Date.now() + this.#cacheTtlMs });
+    return value;
+  }
+
+  async #readSecret(name: string, options: VaultOption): Promise<SecretValue> {
     if (options.vault !== undefined) {
       const vault = await this.#loadVault(options.vault);
       const value = await this.#call(vault.name, () => vault.extension.getSecret(name));
@@ -412,6 +439,7 @@ export class SecretManagement {
 
   async removeSecret(name: string, options: { vault: string }): Promise<void> {
     validateSecretName(name);
+    this.#cachedReads.clear();
     if (options?.vault === undefined) {
       throw new SecretManagementError("INVALID_ARGUMENT", "removeSecret needs a vault: { vault: name }");
     }
