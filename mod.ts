@@ -7,6 +7,8 @@
  */
 import { detectRuntime } from "./adapters/detect.ts";
 import { createModuleLoader } from "./adapters/modules.ts";
+import { resolveHome } from "./core/paths.ts";
+import { VaultRegistry } from "./core/registry-file.ts";
 import { type OpenOptions as CoreOpenOptions, SecretManagement as CoreSecretManagement } from "./core/manager.ts";
 import { builtinVaults } from "./extensions/builtins.ts";
 
@@ -25,8 +27,10 @@ export class SecretManagement extends CoreSecretManagement {
     return await super.open({
       ...options,
       runtime,
+      home: resolveHome(runtime, options.home),
       builtins: { ...builtinVaults, ...options.builtins },
       modules: options.modules ?? createModuleLoader(runtime),
+      createRegistry: options.createRegistry ?? ((runtime, home) => new VaultRegistry(runtime, home)),
     });
   }
 }

@@ -51,8 +51,14 @@ function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): 
   };
 }
 
+const tlsOptions = new Map<string, Record<string, unknown>>();
+
 export const bunRuntime: Runtime = {
   ...nodeCompatibleRuntime,
+  async trustCertificate(pem) {
+    if (!tlsOptions.has(pem)) tlsOptions.set(pem, { tls: { ca: pem } });
+    return tlsOptions.get(pem);
+  },
   name: "bun",
   readStdin: () => Bun.stdin.bytes(),
   spawn: bunSpawn,

@@ -36,6 +36,7 @@ interface DenoReader {
 interface DenoApi {
   build: { os: string };
   pid: number;
+  createHttpClient(options: { caCerts: string[] }): unknown;
   uid(): number | null;
   env: { get(name: string): string | undefined; toObject(): Record<string, string> };
   cwd(): string;
@@ -293,10 +294,16 @@ function platform(): Runtime["platform"] {
   return "other";
 }
 
+const httpClients = new Map<string, Record<string, unknown>>();
+
 export const denoRuntime: Runtime = {
   name: "deno",
   platform: platform(),
   fs: denoFileSystem,
+  async trustCertificate(pem) {
+    if (!httpClients.has(pem)) httpClients.set(pem, { client: Deno.createHttpClient({ caCerts: [pem] }) });
+    return httpClients.get(pem);
+  },
   get chacha20poly1305() {
     // Fetched when a store is first opened, not at start-up: node:crypto starts Deno's Node layer.
     platformAead ??= { aead: chaCha20Poly1305From(nodeBuiltin("node:crypto")) };

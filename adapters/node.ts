@@ -137,8 +137,30 @@ export const nodeCompatibleRuntime: Runtime = {
 
 let platformAead: { aead: Aead | undefined } | undefined;
 
+type AgentClass = new (options: { connect: { ca: string } }) => unknown;
+const UNDICI_GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+const agents = new Map<string, Record<string, unknown> | undefined>();
+
+/**
+ * Node's fetch is undici, which takes a `dispatcher`; Node does not export undici's Agent class, so
+ * it is taken from the global dispatcher Node creates at its first fetch.
+ */
+async function undiciAgentClass(): Promise<AgentClass | undefined> {
+  const slot = globalThis as unknown as Record<symbol, { constructor?: AgentClass } | undefined>;
+  if (slot[UNDICI_GLOBAL_DISPATCHER] === undefined) await (await fetch("data:,")).arrayBuffer();
+  const agent = slot[UNDICI_GLOBAL_DISPATCHER];
+  return agent?.constructor?.name === "Agent" ? agent.constructor : undefined;
+}
+
 export const nodeRuntime: Runtime = {
   ...nodeCompatibleRuntime,
+  async trustCertificate(pem) {
+    if (!agents.has(pem)) {
+      const Agent = await undiciAgentClass();
+      agents.set(pem, Agent && { dispatcher: new Agent({ connect: { ca: pem } }) });
+    }
+    return agents.get(pem);
+  },
   // Loaded when a store is first opened rather than at start-up, which one-shot commands feel.
   get chacha20poly1305() {
     platformAead ??= { aead: chaCha20Poly1305From(process.getBuiltinModule("node:crypto")) };

@@ -52,10 +52,14 @@ export class Context {
       import("../core/manager.ts"),
       import("../extensions/builtins.ts"),
       import("../adapters/modules.ts"),
+      import("../core/registry-file.ts"),
+      import("../core/paths.ts"),
     ]).then(
-      ([manager, extensions, modules]) =>
+      ([manager, extensions, modules, registry, paths]) =>
         manager.SecretManagement.open({
           runtime: this.runtime,
+          home: paths.resolveHome(this.runtime),
+          createRegistry: (runtime, home) => new registry.VaultRegistry(runtime, home),
           builtins: extensions.builtinVaults,
           modules: modules.createModuleLoader(this.runtime),
           onVaultError: (error) => {

@@ -173,7 +173,8 @@ export async function shareWithAgent(
  * skips loading the manager, the store engine and the log. Undefined when that does not apply.
  */
 export async function readFromAgent(context: Context, name: string, vault: string | undefined): Promise<SecretValue | undefined> {
-  const [{ VaultRegistry, findVaultName }, { resolveHome }, { storeDirectory }] = await Promise.all([
+  const [{ VaultRegistry }, { findVaultName }, { resolveHome }, { storeDirectory }] = await Promise.all([
+    import("../core/registry-file.ts"),
     import("../core/registry.ts"),
     import("../core/paths.ts"),
     import("../extensions/secretstore/directory.ts"),

@@ -10,9 +10,8 @@ import {
   type VaultFactory,
   validateExtension,
 } from "./extension.ts";
-import { absolutePath, isAbsolutePath, isRelativePath, pathToFileUrl, resolveHome } from "./paths.ts";
 import { parseSecretReference, selectField } from "./references.ts";
-import { findVaultName, type RegistryData, type VaultRegistration, VaultRegistry } from "./registry.ts";
+import { findVaultName, MemoryRegistry, type Registry, type RegistryData, type VaultRegistration } from "./registry.ts";
 import type { Runtime } from "./runtime.ts";
 import {
   copyMetadata,
@@ -37,28 +36,34 @@ export type BuiltinVaults = { readonly [name: string]: () => Promise<unknown> };
 /** An extension given to registerVault as code: its factory, or the module whose default export it is. */
 export type VaultModule = VaultFactory | { default: VaultFactory };
 
-/** The keyword a package must carry in its package.json to be registered as a vault extension. */
-export const VAULT_PACKAGE_KEYWORD = "secretmanagement-vault";
-
-/** What registration learns about an installed package before importing it. */
-export interface PackageInfo {
-  name: string;
-  version: string;
-  keywords: readonly string[];
-}
-
-/** How a runtime with modules on disk loads extensions named by package or path (absent at the edge). */
+/**
+ * How Node, Deno and Bun load extensions named by package or path (adapters/modules.ts); edge runtimes
+ * have none, and their bundles import vaults as code. Paths and packages are its business, not the core's.
+ */
 export interface ModuleLoader {
-  import(specifier: string): Promise<unknown>;
-  /** The package behind a bare specifier; undefined when it is not installed. */
-  packageInfo(specifier: string): PackageInfo | undefined;
+  /**
+   * What a registration records for `module` (not a built-in): a path becomes an absolute file: URL;
+   * a package must be installed and be a vault extension, checked without running its code, and its
+   * version is returned. INVALID_EXTENSION otherwise, naming the fix (`builtins` are listed for typos).
+   */
+  resolve(module: string, builtins: readonly string[]): { module: string; version?: string };
+  /** Imports a registered module; INVALID_EXTENSION for one that must not be loaded (a relative path). */
+  import(module: string, vault: string): Promise<unknown>;
 }
 
 export interface OpenOptions {
-  /** Defaults to `$SECRETMANAGEMENT_HOME` or the platform config dir + `/secretmanagement`. */
+  /**
+   * Names the vaults' home: mod.ts and the CLI pass `$SECRETMANAGEMENT_HOME` or the platform config
+   * dir + `/secretmanagement` (core/paths.ts resolveHome). Default "/" (edge: nothing on disk).
+   */
   home?: string;
   runtime: Runtime;
   builtins?: BuiltinVaults;
+  /**
+   * Where registrations are kept: `vaults.json` in the home on Node, Deno and Bun
+   * (core/registry-file.ts, passed by mod.ts and the CLI); in memory when not given (edge runtimes).
+   */
+  createRegistry?: (runtime: Runtime, home: string) => Registry;
   /** Built-in names that do not run on this runtime, each with what to do instead (edge runtimes). */
   unavailableBuiltins?: { readonly [name: string]: string };
   /** Loads extensions named by package or path; without it only built-ins and module objects register. */
@@ -106,7 +111,7 @@ interface LoadedVault {
 export class SecretManagement {
   readonly home: string;
   readonly runtime: Runtime;
-  readonly registry: VaultRegistry;
+  readonly registry: Registry;
   readonly #builtins: BuiltinVaults;
   readonly #unavailable: { readonly [name: string]: string };
   readonly #modules: ModuleLoader | undefined;
@@ -123,8 +128,8 @@ export class SecretManagement {
 
   protected constructor(options: OpenOptions) {
     this.runtime = options.runtime;
-    this.home = resolveHome(options.runtime, options.home);
-    this.registry = new VaultRegistry(options.runtime, this.home);
+    this.home = options.home ?? "/";
+    this.registry = options.createRegistry?.(options.runtime, this.home) ?? new MemoryRegistry();
     this.#builtins = options.builtins ?? {};
     this.#unavailable = options.unavailableBuiltins ?? {};
     this.#modules = options.modules;
@@ -160,21 +165,17 @@ export class SecretManagement {
         "the extension module must be a name, a path, or a vault module (a defineVault factory or a module whose default export is one)",
       );
     }
+    const resolved = typeof module !== "string"
+      ? { module: "(module object)" }
+      : this.#builtinName(module) !== undefined || !this.#modules
+      ? { module }
+      : this.#modules.resolve(module, Object.keys(this.#builtins).sort());
     const registration: VaultRegistration = {
-      // A path is kept as an absolute file: URL, never relative: a relative one would import whatever
-      // file of that name sits in the directory a later command happens to run in.
-      module: typeof module !== "string"
-        ? "(module object)"
-        : isRelativePath(module) || isAbsolutePath(module)
-        ? pathToFileUrl(absolutePath(this.runtime, module))
-        : module,
+      module: resolved.module,
       parameters: validateParameters(options.parameters ?? {}),
       description: options.description ?? "",
+      ...(resolved.version === undefined ? {} : { version: resolved.version }),
     };
-    if (typeof module === "string") {
-      const version = this.#checkPackage(module);
-      if (version !== undefined) registration.version = version;
-    }
     // Proves it loads and has the contract's shape.
     const extension = await this.#createExtension(name, registration, factory);
     this.#extensions.delete(nameKey(name));
@@ -575,38 +576,9 @@ export class SecretManagement {
     return validateExtension(module, extension);
   }
 
-  /**
-   * For a package specifier: refuses a package that is not installed (saying how to install it) or
-   * does not carry the vault keyword — before importing it, since importing runs its code — and
-   * returns its version, which the registration records.
-   */
-  #checkPackage(module: string): string | undefined {
-    const name = packageName(module);
-    if (name === undefined || this.#builtinName(module) !== undefined || !this.#modules) return undefined;
-    const info = this.#modules.packageInfo(module);
-    if (info === undefined) {
-      throw new SecretManagementError(
-        "INVALID_EXTENSION",
-        `"${module}" is neither a built-in vault (${this.#builtinList()}) nor an installed package: ` +
-          `install it with npm i ${name} (Deno: deno add npm:${name}; Bun: bun add ${name}), then register again`,
-      );
-    }
-    if (!info.keywords.includes(VAULT_PACKAGE_KEYWORD)) {
-      throw new SecretManagementError(
-        "INVALID_EXTENSION",
-        `package "${info.name}" is not a vault extension: its package.json does not list the keyword ${VAULT_PACKAGE_KEYWORD}`,
-      );
-    }
-    return info.version;
-  }
-
   #builtinName(module: string): string | undefined {
     const key = module.toLowerCase();
     return Object.keys(this.#builtins).find((name) => name === key);
-  }
-
-  #builtinList(): string {
-    return Object.keys(this.#builtins).sort().join(", ");
   }
 
   async #importModule(vault: string, module: string): Promise<unknown> {
@@ -626,26 +598,18 @@ export class SecretManagement {
     }
     const unavailable = this.#unavailable[module.toLowerCase()];
     if (unavailable !== undefined) throw new SecretManagementError("UNSUPPORTED", unavailable, { vault });
-    if (isRelativePath(module)) {
-      // Registered by an older version: resolved against the working directory, it would run
-      // whatever file of that name a directory holds.
-      throw new SecretManagementError(
-        "INVALID_EXTENSION",
-        `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path: secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber`,
-        { vault },
-      );
-    }
     if (!this.#modules) {
       throw new SecretManagementError(
         "UNSUPPORTED",
-        `this runtime loads no extension by name or path ("${module}"): import the vault module and pass it to registerVault`,
+        `this runtime loads no extension by name or path ("${module}"): import the vault module ` +
+          `(built-in ones are the default export of secretmanagement/vaults/${module}) and pass it to registerVault`,
         { vault },
       );
     }
-    const specifier = isAbsolutePath(module) ? pathToFileUrl(module) : module;
     try {
-      return await this.#modules.import(specifier);
+      return await this.#modules.import(module, vault);
     } catch (error) {
+      if (error instanceof SecretManagementError) throw error;
       throw fail(error);
     }
   }
@@ -703,13 +667,6 @@ function factoryOf(module: unknown): VaultFactory | undefined {
   if (typeof module === "function") return module as VaultFactory;
   const inner = (module as { default?: unknown } | null)?.default;
   return typeof module === "object" && typeof inner === "function" ? (inner as VaultFactory) : undefined;
-}
-
-/** The npm package a bare specifier names (`@scope/name/sub` → `@scope/name`); undefined for paths and URLs. */
-function packageName(specifier: string): string | undefined {
-  if (isRelativePath(specifier) || isAbsolutePath(specifier) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(specifier)) return undefined;
-  const parts = specifier.split("/");
-  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
 function toVaultInfo(data: RegistryData, name: string): VaultInfo {

@@ -121,6 +121,12 @@ export interface Runtime {
    * elsewhere. The SecretStore builds XChaCha20-Poly1305 on it with the same output as @noble/ciphers.
    */
   readonly chacha20poly1305?: Aead;
+  /**
+   * RequestInit fields that make this runtime's fetch trust `pem`, a private CA's certificate: the
+   * same object for the same certificate, so its connections are pooled once per process. Absent
+   * where fetch has no such option (edge runtimes); undefined when this version offers no way.
+   */
+  trustCertificate?(pem: string): Promise<Record<string, unknown> | undefined>;
   /** Runs `callback` when the process is about to exit normally (used to zero key material). */
   onExit(callback: () => void): void;
 }
