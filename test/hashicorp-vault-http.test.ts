@@ -68,6 +68,17 @@ describe("hashicorp-vault when something other than Vault answers", () => {
     });
   }
 
+  it("reports a KV v2 mount that is still upgrading its storage (HTTP 400) as VAULT_UNAVAILABLE, not a bad request", async () => {
+    const fake = await startFakeServer((request) =>
+      lookupSelf(request) ?? json({ errors: ["Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly."] }, 400)
+    );
+    try {
+      expect(await everyOperation(await vaultAt(fake.url, { kvVersion: 2 }))).toEqual(ALL_UNAVAILABLE);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it("reports a KV v2 write answered with an empty success as VAULT_UNAVAILABLE (nothing says it was kept)", async () => {
     const fake = await startFakeServer((request) =>
       lookupSelf(request) ?? (request.method === "GET" ? json({ errors: [] }, 404) : json({}))

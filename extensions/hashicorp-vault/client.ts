@@ -154,7 +154,9 @@ export class VaultClient {
         { vault, cause },
       );
     }
-    if (reply.status >= 500 || reply.status === 429) {
+    // A KV v2 mount upgrading its storage (just mounted, or reopened) answers 400 for a short while.
+    const upgrading = errors.some((error) => error.includes("Upgrading from non-versioned to versioned data"));
+    if (reply.status >= 500 || reply.status === 429 || upgrading) {
       return new SecretManagementError("VAULT_UNAVAILABLE", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
         vault,
         cause,

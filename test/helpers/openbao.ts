@@ -29,6 +29,23 @@ export interface DiskBackedOpenBao extends OpenBao {
 }
 
 
+/**
+ * A new or reopened KV v2 mount first upgrades its storage in the background and answers 400
+ * "Upgrading from non-versioned to versioned data" meanwhile: wait until it answers for real.
+ */
+async function kvReady(api: ReturnType<typeof apiFor>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await api("GET", "secret/config");
+      return;
+    } catch (error) {
+      if (!String(error).includes("Upgrading from non-versioned to versioned data")) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the KV mount did not finish upgrading");
+}
+
 function apiFor(address: string, defaultToken: () => string) {
   return async (method: string, path: string, body?: unknown, token = defaultToken()): Promise<any> => {
     const response = await fetch(`${address}/v1/${path}`, {
@@ -139,6 +156,7 @@ export async function startDiskBackedOpenBao(): Promise<DiskBackedOpenBao> {
   };
   await unseal();
   await api("POST", "sys/mounts/secret", { type: "kv", options: { version: "2" } });
+  await kvReady(api);
   return {
     address,
     get rootToken() {
@@ -155,6 +173,7 @@ export async function startDiskBackedOpenBao(): Promise<DiskBackedOpenBao> {
       running = launch(["server", `-config=${config}`]);
       await waitForServer(address, running.failed);
       await unseal();
+      await kvReady(api);
     },
   } as DiskBackedOpenBao;
 }
