@@ -101,9 +101,17 @@ export const COMMANDS: readonly Command[] = [
       { name: "stdin", help: "read the value from stdin" },
       { name: "no-password", help: "first use: create the local store without a password" },
       passwordStdin,
+      { name: "generate", help: "store a random password from the OS random generator (prints nothing unless --print)" },
+      { name: "length", value: "<n>", help: "--generate: how many characters (default 32)" },
+      {
+        name: "charset",
+        value: "<classes>",
+        help: "--generate: comma-separated lower, upper, digits, symbols, hex, letters, alnum, all (default alnum)",
+      },
+      { name: "print", help: "--generate: also print the password" },
     ],
     details: [
-      "The value comes from the argument, --stdin, or a no-echo prompt on a terminal.",
+      "The value comes from the argument, --stdin, a no-echo prompt on a terminal, or --generate.",
       "Prefer --stdin or the prompt: an argument lands in shell history.",
       "--stdin keeps the input exactly, except one trailing newline for string and credential values.",
       "bytes: base64 from the argument or prompt, raw bytes from --stdin.",
@@ -114,7 +122,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["get"],
-    summary: "print a secret",
+    aliases: ["show"],
+    summary: "print a secret (a name, or a secret://vault/name#field reference)",
     args: [{ name: "name", required: true, complete: "secret" }],
     flags: [
       vault,
@@ -130,6 +139,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["info"],
+    aliases: ["list", "ls"],
     summary: "list secrets (names, types, vaults, metadata) matching a wildcard filter",
     args: [{ name: "filter", complete: "secret" }],
     flags: [vault, json, passwordStdin],
@@ -152,6 +162,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["remove"],
+    aliases: ["rm"],
     summary: "remove a secret from a vault",
     args: [{ name: "name", required: true, complete: "secret" }],
     flags: [{ ...vault, help: "the vault to remove it from (required)" }, passwordStdin],
