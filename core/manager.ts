@@ -80,7 +80,7 @@ export interface OpenOptions {
 
 /** The library's ways to give a password where no terminal can ask for one. */
 const LIBRARY_PASSWORD_REMEDY =
-  'pass it with SecretManagement.open({ passwords: { <vault>: "..." } }) or sm.unlockVault(<vault>, password), or set SECRETSTORE_PASSWORD';
+  'pass it with SecretManagement.open({ passwords: { <vault>: "..." } }) or sm.unlockVault("<vault>", password), or set SECRETSTORE_PASSWORD';
 
 export interface RegisterVaultOptions {
   parameters?: VaultParameters;

@@ -25,6 +25,23 @@ function splitAssignment(context: Context, text: string, where: string): [string
   return [variable, text.slice(eq + 1)];
 }
 
+/** `VAR=secret://name#field` unquoted: to dotenv, the `#field` is a comment. */
+const UNQUOTED_FIELD = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(secret:\/\/[^\s#'"`]+)#\S/;
+
+/**
+ * dotenv reads `VAR=secret://db#password` as `secret://db` (a `#` after an unquoted value starts a
+ * comment), and so does `secret run`; the user is told to quote the reference rather than left to
+ * wonder why the whole secret arrived.
+ */
+function warnAboutCutReferences(context: Context, file: string, text: string, parsed: Record<string, string>): void {
+  for (const line of text.split(/\r?\n/)) {
+    const [, variable, reference] = UNQUOTED_FIELD.exec(line) ?? [];
+    if (variable !== undefined && parsed[variable] === reference) {
+      context.warn(`${file}: in .env syntax the #... after ${variable}=${reference} is a comment; quote the reference to pick a field: ${variable}="${reference}#field"`);
+    }
+  }
+}
+
 export async function run(context: Context): Promise<number> {
   const [command, ...args] = context.args("command");
   if (ASSIGNMENT.test(command!)) {
@@ -48,9 +65,12 @@ export async function run(context: Context): Promise<number> {
     const bytes = fs.readFile(file);
     if (bytes === undefined) throw context.usage(`--env-file ${file}: no such file`);
     // Read as the `dotenv` package reads it (its own parser): comments, quotes, `export`, multi-line values.
-    for (const [variable, value] of Object.entries(parse(new TextDecoder().decode(bytes)))) {
+    const text = new TextDecoder().decode(bytes);
+    const parsed = parse(text);
+    for (const [variable, value] of Object.entries(parsed)) {
       assignments.set(variable, { source: value, secret: isSecretReference(value) });
     }
+    warnAboutCutReferences(context, file, text, parsed);
   }
   const inherited: Record<string, string> = {};
   for (const pair of context.flagList("env")) {
