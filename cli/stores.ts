@@ -26,7 +26,11 @@ export interface Store {
   isLocked(): boolean;
   unlock(password: string, options?: { timeout?: number }): Promise<void>;
   lock(): void;
-  changePassword(oldPassword: string, newPassword: string, options?: { rotateKey?: boolean }): Promise<void>;
+  changePassword(
+    oldPassword: string,
+    newPassword: string,
+    options?: { rotateKey?: boolean; onProgress?: (done: number, total: number) => void },
+  ): Promise<void>;
   reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void>;
   exportDataKey(): Uint8Array;
   unlockWithDataKey(key: Uint8Array, options?: { timeout?: number }): void;

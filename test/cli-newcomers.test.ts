@@ -307,4 +307,18 @@ describe("progress of long work", () => {
     const piped = secret("node", home, ["copy", "*", "--from", "local", "--to", "team"]);
     expect(piped.stderr).toBe("");
   });
+
+  it("key rotation shows a count and a rate on a terminal", () => {
+    const home = tempHome("progress-rotate");
+    const env = { SECRETSTORE_PASSWORD: "old-pass-1" };
+    for (const name of ["a", "b", "c"]) expect(secret("node", home, ["set", name, "--stdin"], { input: "v", env }).status).toBe(0);
+    const rotated = secretInPty("node", home, ["store", "password", "--rotate-key"], [
+      { expect: "New password: ", send: "new-pass-2\r" },
+      { expect: "Repeat the new password: ", send: "new-pass-2\r" },
+    ], { env });
+    expect(rotated.status).toBe(0);
+    expect(rotated.output).toMatch(/3\/3 \([\d.]+\/s\)/);
+    const after = secret("node", home, ["get", "b"], { env: { SECRETSTORE_PASSWORD: "new-pass-2" } });
+    expect(after).toMatchObject({ status: 0, stdout: "v" });
+  });
 });

@@ -2,7 +2,7 @@
 import { SecretManagementError } from "../../core/errors.ts";
 import type { SecretManagement } from "../../core/manager.ts";
 import type { Context } from "../context.ts";
-import { printJson } from "../output.ts";
+import { printJson, progress } from "../output.ts";
 import {
   createLocalStore,
   prepareStores,
@@ -115,7 +115,16 @@ export async function password(context: Context): Promise<void> {
   // The agent holds the key the old password opened: it goes first, whatever happens next.
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home);
-  await store.changePassword(current, next, { rotateKey: context.has("rotate-key") });
+  // Re-encrypting a large store takes a while: show how far it got (on a terminal only).
+  let bar: ReturnType<typeof progress> | undefined;
+  try {
+    await store.changePassword(current, next, {
+      rotateKey: context.has("rotate-key"),
+      onProgress: (done, total) => (bar ??= progress(context, total)).tick(done),
+    });
+  } finally {
+    bar?.end();
+  }
 }
 
 export async function reset(context: Context): Promise<void> {
