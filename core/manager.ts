@@ -576,7 +576,7 @@ export class SecretManagement {
       if (created.capabilities.persistent === false && findVaultName(this.#session, name) === undefined) {
         throw new SecretManagementError(
           "INVALID_EXTENSION",
-          `vault "${name}" is registered in ${this.registry.path}, but its extension "${registration.module}" keeps secrets only in one process's memory, so they would be lost: unregister it (secret vault unregister ${name})`,
+          `vault "${name}" is registered in ${this.registry.path}, but its extension "${registration.module}" keeps secrets only in one process's memory, so they would be lost: unregister it (sm.unregisterVault("${name}"), or secret vault unregister ${name})`,
           { vault: name },
         );
       }
@@ -669,7 +669,7 @@ export class SecretManagement {
       // whatever file of that name a directory holds.
       throw new SecretManagementError(
         "INVALID_EXTENSION",
-        `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path: secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber`,
+        `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path (registerVault with allowClobber: true, or secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber)`,
         { vault },
       );
     }
