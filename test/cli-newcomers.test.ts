@@ -75,12 +75,12 @@ describe("secret run, as op run", () => {
     expect(result.stdout).toBe("");
   });
 
-  it("NAME=value where the command goes is a usage error that suggests --env, without repeating the value", () => {
+  it("NAME=value where the command goes is a usage error that suggests --env NAME=value; nothing starts", () => {
     const home = homeWithSecrets("run-assign");
-    const result = secret("node", home, ["run", "TOKEN=api-token-value", "--", "env"]);
+    const result = secret("node", home, ["run", "TOKEN=api-token", "--", "env"]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("--env TOKEN=");
-    expect(result.stderr).not.toContain("api-token-value");
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("write --env TOKEN=api-token before --");
     expect(result.stderr).not.toContain("ENOENT");
   });
 });

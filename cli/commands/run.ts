@@ -46,11 +46,9 @@ export async function run(context: Context): Promise<number> {
   const [command, ...args] = context.args("command");
   if (ASSIGNMENT.test(command!)) {
     // `secret run TOKEN=api-token -- cmd`: shell syntax for a variable, which would run as a program.
-    // The value is not repeated: it may be a secret typed in the wrong place.
+    // What was typed is a secret's name (already on this command line), so the fix can be shown whole.
     const [variable] = command!.split("=", 1);
-    throw context.usage(
-      `"${variable}=..." is not a command: to set ${variable} from a secret, write --env ${variable}=<name or secret://reference> before the command`,
-    );
+    throw context.usage(`"${command}" is not a command: to set ${variable} from a secret, write --env ${command} before --`);
   }
   // Later sources win: the inherited environment, then --env-file files in order, then --env.
   const assignments = new Map<string, { source: string; secret: boolean }>();
