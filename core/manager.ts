@@ -688,8 +688,13 @@ export class SecretManagement {
     }
   }
 
-  /** A vault's password prompt; with no terminal to ask on, PASSWORD_REQUIRED naming the remedies. */
+  /**
+   * A vault's password prompt: the password the application gave for it (OpenOptions.passwords), else
+   * the terminal; with neither, PASSWORD_REQUIRED naming the remedies.
+   */
   async #prompt(vault: string, message: string): Promise<string> {
+    const given = this.#passwords.get(nameKey(vault));
+    if (given !== undefined) return given;
     if (!this.runtime.stdinIsTerminal()) {
       throw new SecretManagementError(
         "PASSWORD_REQUIRED",

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { SecretManagement } from "../mod.ts";
+import { defineVault, SecretManagement } from "../mod.ts";
 import { tempHome } from "./helpers/home.ts";
 
 const PASSWORD = "library-pass-Zk4";
@@ -49,6 +49,26 @@ describe("SecretManagement.open({ passwords })", () => {
   it("refuses an empty password up front", async () => {
     const error = await failure(SecretManagement.open({ home: tempHome("lib-empty"), passwords: { local: "" } }));
     expect(error.code).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("passwords for any vault that asks", () => {
+  it("a vault's password prompt gets the password given for it, and no other vault's", async () => {
+    const asking = defineVault((context) => ({
+      capabilities: { metadata: false, types: ["string"], persistent: false },
+      getSecret: async () => `unlocked with ${await context.prompt("Password: ")}`,
+      setSecret: async () => {},
+      removeSecret: async () => {},
+      getSecretInfo: async () => [],
+      test: async () => true,
+    }));
+    const sm = await SecretManagement.open({ home: tempHome("lib-asking"), passwords: { kp: "kp-pass" } });
+    await sm.registerVault("kp", asking);
+    await sm.registerVault("other", asking);
+    expect(await sm.getSecret("x", { vault: "kp" })).toBe("unlocked with kp-pass");
+    const error = await failure(sm.getSecret("x", { vault: "other" }));
+    expect(error.code).toBe("PASSWORD_REQUIRED");
+    expect(error.message).toContain('sm.unlockVault("other", password)');
   });
 });
 
