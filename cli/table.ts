@@ -242,7 +242,13 @@ export const COMMANDS: readonly Command[] = [
         repeat: true,
         help: "set VAR to a secret: a name, or a secret://vault/name#field reference; VAR alone passes on its value here",
       },
-      { name: "env-file", value: "<file>", repeat: true, complete: "file", help: "VAR=value lines; values may be references" },
+      {
+        name: "env-file",
+        value: "<file>",
+        repeat: true,
+        complete: "file",
+        help: "a .env file, read as dotenv reads it; values may be references (quote one with a #field)",
+      },
       { name: "mask", help: "replace secret values in the command's output with *****" },
       { name: "no-mask", help: "pass the output through unchanged" },
       passwordStdin,
@@ -250,6 +256,7 @@ export const COMMANDS: readonly Command[] = [
     passthrough: true,
     details: [
       "Secrets reach the command through its environment only, never its arguments.",
+      "As with op run, secret:// values in the inherited environment are resolved too; nothing else is.",
       "It does not inherit SECRETSTORE_PASSWORD, VAULT_TOKEN, BAO_TOKEN, VAULT_SECRET_ID, AWS_SECRET_ACCESS_KEY,",
       "AWS_SESSION_TOKEN or AZURE_CLIENT_SECRET unless named with --env VAR (its value is then masked too).",
       "Output is masked by default when stdout is not a terminal. The exit code is the command's.",
