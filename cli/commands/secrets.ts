@@ -114,6 +114,7 @@ export async function info(context: Context): Promise<void> {
   const infos = await sm.getSecretInfo(context.arg("filter") ?? "*", vault === undefined ? {} : { vault });
   if (context.has("json")) return printJson(context, infos);
   if (infos.length === 0) {
+    if (context.vaultFailures.length > 0) return; // the failure is the news, not the empty listing
     const filter = context.arg("filter");
     const what = filter === undefined || filter === "*" ? "no secrets" : `no secret matches "${filter}"`;
     const where = vault === undefined ? "" : ` in vault "${vault}"`;
