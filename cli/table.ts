@@ -244,6 +244,7 @@ export const COMMANDS: readonly Command[] = [
       },
       {
         name: "env-file",
+        short: "f",
         value: "<file>",
         repeat: true,
         complete: "file",

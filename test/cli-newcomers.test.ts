@@ -158,7 +158,7 @@ describe("a reference with a #field in a .env file", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('quote the reference to pick a field: API="secret://local/api#field"');
     writeFileSync(file, "QUOTED='secret://local/api#password'\n");
-    const quoted = secret("node", home, ["run", "--no-mask", "--env-file", file, "--", ...PRINT_ENV]);
+    const quoted = secret("node", home, ["run", "--no-mask", "-f", file, "--", ...PRINT_ENV]); // -f as dotenvx spells it
     expect(quoted.stderr).toBe("");
     expect(JSON.parse(quoted.stdout).QUOTED).toBe("api-pass-2");
   });
