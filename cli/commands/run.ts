@@ -75,8 +75,12 @@ export async function run(context: Context): Promise<number> {
     if (VARIABLE.test(pair)) {
       const value = context.runtime.env(pair);
       if (value === undefined) throw context.usage(`--env ${pair}: it is not set here, so there is nothing to pass on`);
-      if (isSecretReference(value)) assignments.set(pair, { source: value, secret: true });
-      else inherited[pair] = value;
+      if (isSecretReference(value)) {
+        assignments.set(pair, { source: value, secret: true });
+      } else {
+        assignments.delete(pair); // --env comes last, so it wins over an --env-file line
+        inherited[pair] = value;
+      }
       continue;
     }
     const [variable, source] = splitAssignment(context, pair, "--env");
