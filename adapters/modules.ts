@@ -84,7 +84,7 @@ export function createModuleLoader(runtime: Runtime): ModuleLoader {
         // whatever file of that name a directory holds.
         throw new SecretManagementError(
           "INVALID_EXTENSION",
-          `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path: secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber`,
+          `vault "${vault}" names its extension by the relative path "${module}", which would load whatever file has that name in the current directory; register it again with an absolute path (registerVault with allowClobber: true, or secret vault register ${vault} /absolute/path/to/${module.replace(/^(\.\.?[\\/])+/, "")} --allow-clobber)`,
           { vault },
         );
       }

@@ -35,6 +35,8 @@ export interface CommandSpec {
   /** The first positional argument ends option parsing (the rest belongs to a child command). */
   passthrough?: boolean;
   hidden?: boolean;
+  /** Other words for the last word of the path, as users of other tools type them (`ls` for `info`). */
+  aliases?: readonly string[];
 }
 
 export type FlagValues = { [name: string]: string | string[] | boolean | undefined };
@@ -60,18 +62,17 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "debug", help: "print the stack of an error" },
 ];
 
+/** Edits between two words, where swapping two neighbouring letters is one edit (`lsit` → `list`). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The closest candidate within a distance that still looks like a typo. */
@@ -92,11 +93,18 @@ function didYouMean(candidate: string | undefined): string {
   return candidate === undefined ? "" : ` (did you mean "${candidate}"?)`;
 }
 
+/** Whether `word` is the command's k-th path word, or an alias of its last one. */
+function wordMatches(command: CommandSpec, k: number, word: string): boolean {
+  return command.path[k] === word || (k === command.path.length - 1 && (command.aliases ?? []).includes(word));
+}
+
 export function subcommandNames(table: readonly CommandSpec[], group: readonly string[]): string[] {
   const names = new Set<string>();
   for (const command of table) {
     if (command.hidden || command.path.length <= group.length) continue;
-    if (group.every((part, i) => command.path[i] === part)) names.add(command.path[group.length]!);
+    if (!group.every((part, i) => wordMatches(command, i, part))) continue;
+    names.add(command.path[group.length]!);
+    if (command.path.length === group.length + 1) for (const alias of command.aliases ?? []) names.add(alias);
   }
   return [...names];
 }
@@ -112,10 +120,10 @@ export function findCommand(
   const words: string[] = [];
   while (i < argv.length && !argv[i]!.startsWith("-")) {
     const next = [...words, argv[i]!];
-    if (!table.some((command) => next.every((word, k) => command.path[k] === word))) break;
+    if (!table.some((command) => next.every((word, k) => wordMatches(command, k, word)))) break;
     words.push(argv[i++]!);
   }
-  const command = table.find((c) => c.path.length === words.length && c.path.every((part, k) => part === words[k]));
+  const command = table.find((c) => c.path.length === words.length && words.every((word, k) => wordMatches(c, k, word)));
   return { command, words, rest: [...leading, ...argv.slice(i)] };
 }
 
@@ -231,6 +239,9 @@ function usageLine(command: CommandSpec): string {
 
 export function commandHelp(command: CommandSpec): string {
   const lines = [`${usageLine(command)}`, "", command.summary];
+  if (command.aliases?.length) {
+    lines.push(`Also: ${command.aliases.map((alias) => ["secret", ...command.path.slice(0, -1), alias].join(" ")).join(", ")}`);
+  }
   if (command.details) lines.push("", command.details.trimEnd());
   const flags = [...command.flags, ...GLOBAL_FLAGS];
   lines.push("", "Flags:");
@@ -250,7 +261,9 @@ export function commandHelp(command: CommandSpec): string {
 
 export function overviewHelp(table: readonly CommandSpec[], version: string, group: readonly string[] = []): string {
   const visible = table.filter((command) => !command.hidden && group.every((word, i) => command.path[i] === word));
-  const labels = visible.map((command) => command.path.join(" "));
+  const labels = visible.map((command) =>
+    [command.path.join(" "), ...(command.aliases ?? []).map((alias) => [...command.path.slice(0, -1), alias].join(" "))].join(" | ")
+  );
   const width = Math.max(...labels.map((label) => label.length));
   return [
     `secret ${version}: one CLI over many secret vaults`,

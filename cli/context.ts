@@ -12,6 +12,8 @@ export class Context {
   readonly parsed: Parsed;
   /** Vaults that failed during a search that went on without them (each also printed as a warning). */
   readonly vaultFailures: SecretManagementError[] = [];
+  /** Set by a command that reports vault failures itself (`vault test`), so they are not warned twice. */
+  quietVaultErrors = false;
   #manager: Promise<SecretManagement> | undefined;
   #stdinLines: Promise<string[]> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
@@ -62,9 +64,10 @@ export class Context {
           createRegistry: (runtime, home) => new registry.VaultRegistry(runtime, home),
           builtins: extensions.builtinVaults,
           modules: modules.createModuleLoader(this.runtime),
+          passwordRemedy: "use --password-stdin or SECRETSTORE_PASSWORD",
           onVaultError: (error) => {
             this.vaultFailures.push(error);
-            this.warn(error.message);
+            if (!this.quietVaultErrors) this.warn(error.message);
           },
         }),
     );
@@ -86,6 +89,11 @@ export class Context {
     } catch (error) {
       if (!isBrokenPipe(error)) throw error; // Deno throws where Node and Bun emit (see main.ts)
     }
+  }
+
+  /** A line for the person at the terminal (stderr), such as why a listing is empty. */
+  note(message: string): void {
+    this.runtime.writeStderr(`secret: ${message}\n`);
   }
 
   warn(message: string): void {

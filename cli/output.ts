@@ -28,16 +28,23 @@ export function printTable(context: Context, headers: string[], rows: string[][]
   context.out([line(headers), ...rows.map(line)].join("\n") + "\n");
 }
 
-/** Progress on stderr, for bulk work on a terminal once it has run for more than a second. */
+/**
+ * Progress of bulk work on stderr — done/total and a rate — only when stderr is a terminal and the
+ * output is not --json: piped or parsed output gets none. Redrawn at most ten times a second.
+ */
 export function progress(context: Context, total: number): { tick(done: number): void; end(): void } {
   const started = Date.now();
-  const terminal = (process.stderr as { isTTY?: boolean }).isTTY === true;
+  const show = (process.stderr as { isTTY?: boolean }).isTTY === true && !context.has("json");
+  let drawn = 0;
   let shown = false;
   return {
     tick(done) {
-      if (!terminal || Date.now() - started < 1000) return;
+      const now = Date.now();
+      if (!show || (done < total && now - drawn < 100)) return;
+      drawn = now;
       shown = true;
-      context.runtime.writeStderr(`\r${done}/${total}`);
+      const rate = done / Math.max((now - started) / 1000, 0.001);
+      context.runtime.writeStderr(`\r\u001b[K${done}/${total} (${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s)`);
     },
     end() {
       if (shown) context.runtime.writeStderr("\r\u001b[K");

@@ -26,7 +26,11 @@ export interface Store {
   isLocked(): boolean;
   unlock(password: string, options?: { timeout?: number }): Promise<void>;
   lock(): void;
-  changePassword(oldPassword: string, newPassword: string, options?: { rotateKey?: boolean }): Promise<void>;
+  changePassword(
+    oldPassword: string,
+    newPassword: string,
+    options?: { rotateKey?: boolean; onProgress?: (done: number, total: number) => void },
+  ): Promise<void>;
   reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void>;
   exportDataKey(): Uint8Array;
   unlockWithDataKey(key: Uint8Array, options?: { timeout?: number }): void;
@@ -66,19 +70,23 @@ export async function storeVaultName(context: Context, sm: SecretManagement): Pr
 }
 
 /**
- * First use: registers `local` as the default SecretStore and creates it, with a new password
- * (asked twice on a terminal), or none with --no-password.
+ * First use: registers `local` as a SecretStore (the default unless another vault is) and creates it,
+ * with a new password (asked twice on a terminal), or none with --no-password or `authentication:
+ * "none"` in `config`. If the store cannot be created, the registration is taken back.
  */
-export async function createLocalStore(context: Context, sm: SecretManagement): Promise<void> {
-  const noPassword = context.has("no-password");
+export async function createLocalStore(context: Context, sm: SecretManagement, config: Partial<StoreConfig> = {}): Promise<void> {
+  const noPassword = context.has("no-password") || config.authentication === "none";
   const password = noPassword ? undefined : await context.newPassword();
-  await sm.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
-    description: "local encrypted SecretStore",
-    default: true,
-  });
-  const store = await storeOf(sm, LOCAL_VAULT.name);
-  if (!store.exists()) {
-    await store.create(noPassword ? { config: { authentication: "none" } } : { password });
+  await sm.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, { description: "local encrypted SecretStore" });
+  let store: Store;
+  try {
+    store = await storeOf(sm, LOCAL_VAULT.name);
+    if (!store.exists()) {
+      await store.create(noPassword ? { config: { ...config, authentication: "none" } } : { password, config });
+    }
+  } catch (error) {
+    await sm.unregisterVault(LOCAL_VAULT.name);
+    throw error;
   }
   if (password !== undefined && !context.has("password-stdin") && !context.runtime.env("SECRETSTORE_PASSWORD")) {
     await shareWithAgent(context, sm, store);

@@ -101,9 +101,17 @@ export const COMMANDS: readonly Command[] = [
       { name: "stdin", help: "read the value from stdin" },
       { name: "no-password", help: "first use: create the local store without a password" },
       passwordStdin,
+      { name: "generate", help: "store a random password from the OS random generator (prints nothing unless --print)" },
+      { name: "length", value: "<n>", help: "--generate: how many characters (default 32)" },
+      {
+        name: "charset",
+        value: "<classes>",
+        help: "--generate: comma-separated lower, upper, digits, symbols, hex, letters, alnum, all (default alnum)",
+      },
+      { name: "print", help: "--generate: also print the password" },
     ],
     details: [
-      "The value comes from the argument, --stdin, or a no-echo prompt on a terminal.",
+      "The value comes from the argument, --stdin, a no-echo prompt on a terminal, or --generate.",
       "Prefer --stdin or the prompt: an argument lands in shell history.",
       "--stdin keeps the input exactly, except one trailing newline for string and credential values.",
       "bytes: base64 from the argument or prompt, raw bytes from --stdin.",
@@ -114,7 +122,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["get"],
-    summary: "print a secret",
+    aliases: ["show"],
+    summary: "print a secret (a name, or a secret://vault/name#field reference)",
     args: [{ name: "name", required: true, complete: "secret" }],
     flags: [
       vault,
@@ -130,6 +139,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["info"],
+    aliases: ["list", "ls"],
     summary: "list secrets (names, types, vaults, metadata) matching a wildcard filter",
     args: [{ name: "filter", complete: "secret" }],
     flags: [vault, json, passwordStdin],
@@ -152,6 +162,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     path: ["remove"],
+    aliases: ["rm"],
     summary: "remove a secret from a vault",
     args: [{ name: "name", required: true, complete: "secret" }],
     flags: [{ ...vault, help: "the vault to remove it from (required)" }, passwordStdin],
@@ -249,7 +260,14 @@ export const COMMANDS: readonly Command[] = [
         repeat: true,
         help: "set VAR to a secret: a name, or a secret://vault/name#field reference; VAR alone passes on its value here",
       },
-      { name: "env-file", value: "<file>", repeat: true, complete: "file", help: "VAR=value lines; values may be references" },
+      {
+        name: "env-file",
+        short: "f",
+        value: "<file>",
+        repeat: true,
+        complete: "file",
+        help: "a .env file, read as dotenv reads it; values may be references (quote one with a #field)",
+      },
       { name: "mask", help: "replace secret values in the command's output with *****" },
       { name: "no-mask", help: "pass the output through unchanged" },
       passwordStdin,
@@ -257,6 +275,7 @@ export const COMMANDS: readonly Command[] = [
     passthrough: true,
     details: [
       "Secrets reach the command through its environment only, never its arguments.",
+      "As with op run, secret:// values in the inherited environment are resolved too; nothing else is.",
       "It does not inherit SECRETSTORE_PASSWORD, VAULT_TOKEN, BAO_TOKEN, VAULT_SECRET_ID, AWS_SECRET_ACCESS_KEY,",
       "AWS_SESSION_TOKEN or AZURE_CLIENT_SECRET unless named with --env VAR (its value is then masked too).",
       "Output is masked by default when stdout is not a terminal. The exit code is the command's.",

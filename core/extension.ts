@@ -12,6 +12,8 @@ export interface VaultContext {
   runtime: Runtime;
   /** The SecretManagement home directory (vaults.json lives here). */
   home: string;
+  /** The password the application gave for this vault (`SecretManagement.open({ passwords })`), if any. */
+  password?: string;
   /** Asks the user for a password on a terminal; PASSWORD_REQUIRED when there is none. */
   prompt(message: string): Promise<string>;
   /** Resolves a `secret://vault/name#field` reference through the other registered vaults. */

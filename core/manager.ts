@@ -20,6 +20,7 @@ import {
   type Metadata,
   nameKey,
   type SecretInfo,
+  type SecretType,
   type SecretValue,
   validateMetadata,
   validateSecretName,
@@ -75,7 +76,21 @@ export interface OpenOptions {
    * memory, without asking the vault. Any write through this instance empties it. Off by default.
    */
   cache?: { ttlSeconds: number };
+  /**
+   * Passwords by vault name, for vaults that need one (a SecretStore): used to unlock it, and to
+   * create the default `local` store on first use. Without one, a vault asks on a terminal.
+   */
+  passwords?: { readonly [vault: string]: string };
+  /**
+   * What to tell the user when a vault needs a password and there is no terminal to ask on. The
+   * default names the library's remedies; the CLI names its flags.
+   */
+  passwordRemedy?: string;
 }
+
+/** The library's ways to give a password where no terminal can ask for one. */
+const LIBRARY_PASSWORD_REMEDY =
+  'pass it with SecretManagement.open({ passwords: { <vault>: "..." } }) or sm.unlockVault("<vault>", password), or set SECRETSTORE_PASSWORD';
 
 export interface RegisterVaultOptions {
   parameters?: VaultParameters;
@@ -118,6 +133,9 @@ export class SecretManagement {
   /** Extensions registered as code (module objects), by vault name key: they live in this instance. */
   readonly #factories = new Map<string, VaultFactory>();
   readonly #onVaultError: (error: SecretManagementError) => void;
+  /** OpenOptions.passwords by vault name key. */
+  readonly #passwords = new Map<string, string>();
+  readonly #passwordRemedy: string;
   readonly #extensions = new Map<string, { signature: string; extension: Promise<VaultExtension> }>();
   readonly #resolving = new Set<string>();
   /** Registrations of vaults that do not outlive the process: this instance's alone, never in vaults.json. */
@@ -140,6 +158,13 @@ export class SecretManagement {
       throw new SecretManagementError("INVALID_ARGUMENT", "cache.ttlSeconds must be a number of seconds, 0 or more");
     }
     this.#cacheTtlMs = ttlSeconds * 1000;
+    for (const [vault, password] of Object.entries(options.passwords ?? {})) {
+      if (typeof password !== "string" || password === "") {
+        throw new SecretManagementError("INVALID_ARGUMENT", `passwords.${vault} must be a non-empty string`);
+      }
+      this.#passwords.set(nameKey(vault), password);
+    }
+    this.#passwordRemedy = options.passwordRemedy ?? LIBRARY_PASSWORD_REMEDY;
   }
 
   static async open(options: OpenOptions): Promise<SecretManagement> {
@@ -304,14 +329,16 @@ export class SecretManagement {
 
   /** Unlocks a vault; `local` on a home with no vault yet is created first, as the first setSecret would. */
   async unlockVault(name: string, password: string): Promise<void> {
-    if (nameKey(name) === LOCAL_VAULT.name) await this.#registerLocalOnFirstUse();
-    const vault = await this.#loadVault(name);
-    if (!vault.extension.unlock) {
-      throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot be unlocked with a password`, {
-        vault: vault.name,
-      });
-    }
-    await this.#call(vault.name, () => vault.extension.unlock!(password));
+    const registered = nameKey(name) === LOCAL_VAULT.name && (await this.#registerLocalOnFirstUse());
+    await this.#forgettingOnFailure(registered, async () => {
+      const vault = await this.#loadVault(name);
+      if (!vault.extension.unlock) {
+        throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot be unlocked with a password`, {
+          vault: vault.name,
+        });
+      }
+      await this.#call(vault.name, () => vault.extension.unlock!(password));
+    });
   }
 
   // ---- secrets ----
@@ -321,7 +348,21 @@ export class SecretManagement {
     this.#cachedReads.clear();
     const type = validateSecretValue(value);
     const metadata = options.metadata === undefined ? undefined : validateMetadata(options.metadata);
-    const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
+    const registered = options.vault === undefined && (await this.#registerLocalOnFirstUse());
+    await this.#forgettingOnFailure(registered, async () => {
+      const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
+      await this.#write(vault, name, value, type, metadata, options.noClobber ?? false);
+    });
+  }
+
+  async #write(
+    vault: LoadedVault,
+    name: string,
+    value: SecretValue,
+    type: SecretType,
+    metadata: Metadata | undefined,
+    noClobber: boolean,
+  ): Promise<void> {
     const { capabilities } = vault.extension;
     if (capabilities.readOnly) {
       throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is read-only`, { vault: vault.name });
@@ -345,7 +386,7 @@ export class SecretManagement {
           name,
           copySecretValue(value),
           metadata && copyMetadata(metadata),
-          { noClobber: options.noClobber ?? false },
+          { noClobber },
         ),
     );
   }
@@ -508,17 +549,41 @@ export class SecretManagement {
     return ordered.map((name) => ({ name, registration: data.vaults[name]! }));
   }
 
-  /** First use: with no vault registered yet, the local SecretStore is registered as the default. */
-  async #registerLocalOnFirstUse(): Promise<void> {
-    if (Object.keys(this.#readRegistry().vaults).length > 0 || !(LOCAL_VAULT.module in this.#builtins)) return;
+  /**
+   * First use: with no vault registered yet, the local SecretStore is registered as the default.
+   * True when it registered it (and so must take it back if the first use fails).
+   */
+  async #registerLocalOnFirstUse(): Promise<boolean> {
+    if (Object.keys(this.#readRegistry().vaults).length > 0 || !(LOCAL_VAULT.module in this.#builtins)) return false;
     await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
       description: "local encrypted SecretStore",
       default: true,
     });
+    return true;
+  }
+
+  /**
+   * Runs the first use of a `local` vault registered just now; if it fails, the registration goes
+   * again, so a failed first write (no password, say) leaves the home as it found it.
+   */
+  async #forgettingOnFailure(registeredLocal: boolean, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (registeredLocal) {
+        this.#extensions.delete(nameKey(LOCAL_VAULT.name));
+        await this.registry.update((data) => {
+          const registered = findVaultName(data, LOCAL_VAULT.name);
+          if (registered === undefined) return;
+          delete data.vaults[registered];
+          if (data.defaultVault === registered) data.defaultVault = null;
+        });
+      }
+      throw error;
+    }
   }
 
   async #defaultVaultForWrite(): Promise<LoadedVault> {
-    await this.#registerLocalOnFirstUse();
     const data = this.#readRegistry();
     const name = data.defaultVault;
     if (name === null || findVaultName(data, name) === undefined) {
@@ -540,7 +605,7 @@ export class SecretManagement {
       if (created.capabilities.persistent === false && findVaultName(this.#session, name) === undefined) {
         throw new SecretManagementError(
           "INVALID_EXTENSION",
-          `vault "${name}" is registered in ${this.registry.path}, but its extension "${registration.module}" keeps secrets only in one process's memory, so they would be lost: unregister it (secret vault unregister ${name})`,
+          `vault "${name}" is registered in ${this.registry.path}, but its extension "${registration.module}" keeps secrets only in one process's memory, so they would be lost: unregister it (sm.unregisterVault("${name}"), or secret vault unregister ${name})`,
           { vault: name },
         );
       }
@@ -559,7 +624,8 @@ export class SecretManagement {
       parameters: structuredClone(registration.parameters),
       runtime: this.runtime,
       home: this.home,
-      prompt: (message) => this.runtime.promptSecret(message),
+      password: this.#passwords.get(nameKey(name)),
+      prompt: (message) => this.#prompt(name, message),
       resolveReference: (reference) => this.#resolveNested(name, reference),
     };
     let extension: unknown;
@@ -612,6 +678,23 @@ export class SecretManagement {
       if (error instanceof SecretManagementError) throw error;
       throw fail(error);
     }
+  }
+
+  /**
+   * A vault's password prompt: the password the application gave for it (OpenOptions.passwords), else
+   * the terminal; with neither, PASSWORD_REQUIRED naming the remedies.
+   */
+  async #prompt(vault: string, message: string): Promise<string> {
+    const given = this.#passwords.get(nameKey(vault));
+    if (given !== undefined) return given;
+    if (!this.runtime.stdinIsTerminal()) {
+      throw new SecretManagementError(
+        "PASSWORD_REQUIRED",
+        `vault "${vault}" needs a password and there is no terminal to ask for it on: ${this.#passwordRemedy.replaceAll("<vault>", vault)}`,
+        { vault },
+      );
+    }
+    return await this.runtime.promptSecret(message);
   }
 
   /** Lets an extension read another vault's secret (e.g. a token), refusing reference cycles. */

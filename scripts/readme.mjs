@@ -1,21 +1,26 @@
-// Fills README.md's `<!-- include docs/readme/x.md -->…<!-- end include -->` blocks from those files,
-// whose console examples the tests run. `--check` exits 1 when README.md is out of date instead.
-import { readFileSync, writeFileSync } from "node:fs";
+// Checks README.md and docs/*.md: every relative link (and image) points at a file of this
+// repository. The pages' examples are run by the tests (test/readme.test.ts, test/docs-*.test.ts and
+// each vault's test).
+// Exits 1, naming each broken link, when one is found.
+// PENDING: pages written on other branches of this round (install, edge, security); once they are
+// merged, this list is empty and can go.
+const PENDING = new Set(["docs/install.md", "docs/edge.md", "docs/SECURITY.md"]);
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const readmePath = join(root, "README.md");
-const current = readFileSync(readmePath, "utf8");
-const filled = current.replace(
-  /<!-- include (\S+) -->\n[\s\S]*?<!-- end include -->/g,
-  (_, file) => `<!-- include ${file} -->\n${readFileSync(join(root, file), "utf8").trim()}\n<!-- end include -->`,
-);
-if (process.argv.includes("--check")) {
-  if (filled !== current) {
-    console.error("README.md is out of date: run npm run readme");
-    process.exit(1);
+const pages = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const broken = [];
+for (const page of pages) {
+  const text = readFileSync(join(root, page), "utf8").replace(/```[\s\S]*?```/g, "");
+  for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/i.test(target) || target.startsWith("#")) continue;
+    const file = join(dirname(page), target.split("#")[0]);
+    if (!existsSync(join(root, file)) && !PENDING.has(file)) broken.push(`${page}: ${target}`);
   }
-} else {
-  writeFileSync(readmePath, filled);
+}
+if (broken.length > 0) {
+  console.error(`broken links:\n${broken.join("\n")}`);
+  process.exit(1);
 }

@@ -339,10 +339,10 @@ describe("aws-secrets-manager against moto", () => {
   });
 });
 
-describe("docs/readme/aws-secrets-manager.md", () => {
+describe("docs/aws-secrets-manager.md", () => {
   it("every console example prints what the page says, against moto", async () => {
     await motoReady;
-    const { expected, actual } = await runConsoleExamples("docs/readme/aws-secrets-manager.md", {
+    const { expected, actual } = await runConsoleExamples("docs/aws-secrets-manager.md", {
       AWS_ENDPOINT_URL: moto.endpoint,
       ...envFor(moto),
     });

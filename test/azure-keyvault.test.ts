@@ -271,9 +271,9 @@ describe("azure-keyvault against the fixture", () => {
   });
 });
 
-describe("docs/readme/azure-keyvault.md", () => {
+describe("docs/azure-keyvault.md", () => {
   it("every console example prints what the page says, against the fixture", async () => {
-    const { expected, actual } = await runConsoleExamples("docs/readme/azure-keyvault.md", {
+    const { expected, actual } = await runConsoleExamples("docs/azure-keyvault.md", {
       KEYVAULT_URL: fixture.url,
       AZURE_CLIENT_SECRET: CLIENT_SECRET,
     });

@@ -329,7 +329,7 @@ describe("secret run", () => {
 
   it("--env-file values may be references; plain values pass as they are", () => {
     const file = join(home, "app.env");
-    writeFileSync(file, '# comment\nexport DB=secret://db\nPLAIN="just text"\n\nU=secret://files/cred#password\n');
+    writeFileSync(file, '# comment\nexport DB=secret://db\nPLAIN="just text"\n\nU="secret://files/cred#password" # dotenv: quoted, as # starts a comment\n');
     const result = secret(rt, home, ["run", "--no-mask", "--env-file", file, "--", "sh", "-c", 'echo "$DB $PLAIN $U"']);
     expect(result).toMatchObject({ status: 0, stdout: `${SECRET} just text pw-123\n` });
   });

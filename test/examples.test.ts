@@ -35,10 +35,14 @@ describe("examples", () => {
     expect(result.stdout.trim()).toBe("t-123");
   });
 
-  it("the README shows every example file verbatim", () => {
+  it("the README shows the quickstarts verbatim, and docs/library.md every example file", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    for (const file of ["quickstart.ts", "quickstart.mjs", "my-vault.ts"]) {
+    const library = readFileSync(join(ROOT, "docs/library.md"), "utf8");
+    for (const file of ["quickstart.ts", "quickstart.mjs"]) {
       expect(readme).toContain(readFileSync(join(ROOT, "examples", file), "utf8").trim());
+    }
+    for (const file of ["quickstart.ts", "quickstart.mjs", "my-vault.ts"]) {
+      expect(library).toContain(readFileSync(join(ROOT, "examples", file), "utf8").trim());
     }
   });
 });

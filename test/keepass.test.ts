@@ -345,9 +345,9 @@ describe("keepass on Deno and Bun (kdbxweb and hash-wasm from node_modules)", ()
   }
 });
 
-describe("docs/readme/keepass.md", () => {
+describe("docs/keepass.md", () => {
   it("every console example prints what the page says, with keepassxc-cli", async () => {
-    const { expected, actual } = await runConsoleExamples("docs/readme/keepass.md");
+    const { expected, actual } = await runConsoleExamples("docs/keepass.md");
     const here = actual.map((example) => ({ ...example, output: example.output.replace(/\/[^\s]*\/(?=team\.kdbx)/g, "/PWD/") }));
     expect(expected.length).toBeGreaterThan(8);
     expect(here).toEqual(expected);

@@ -219,9 +219,9 @@ describe("os-keyring on Deno and Bun (the same native addon from node_modules)",
   }
 });
 
-describe("docs/readme/os-keyring.md", () => {
+describe("docs/os-keyring.md", () => {
   it("every console example prints what the page says, against gnome-keyring", async () => {
-    const { expected, actual } = await runConsoleExamples("docs/readme/os-keyring.md", {
+    const { expected, actual } = await runConsoleExamples("docs/os-keyring.md", {
       DBUS_SESSION_BUS_ADDRESS: session.busAddress,
     });
     expect(expected.length).toBeGreaterThan(8);

@@ -225,10 +225,10 @@ describe("lpass output parsing", () => {
   });
 });
 
-describe("docs/readme/lastpass.md", () => {
+describe("docs/lastpass.md", () => {
   it("every console example prints what the page says, against the fake lpass", async () => {
     const docsDir = tempHome("lpass-docs");
-    const { expected, actual } = await runConsoleExamples("docs/readme/lastpass.md", {
+    const { expected, actual } = await runConsoleExamples("docs/lastpass.md", {
       ...FAKE_ENV,
       FAKE_LPASS_STATE: join(docsDir, "state.json"),
       FAKE_LPASS_LOG: join(docsDir, "calls.log"),

@@ -587,9 +587,9 @@ describe("first use through SecretManagement", () => {
   });
 });
 
-describe("docs/readme/secretstore.md", () => {
+describe("docs/secretstore.md", () => {
   it("its example runs as written and prints the secret", () => {
-    const markdown = readFileSync(join(ROOT, "docs/readme/secretstore.md"), "utf8");
+    const markdown = readFileSync(join(ROOT, "docs/secretstore.md"), "utf8");
     const example = /```ts\n([\s\S]*?)```/.exec(markdown)![1]!;
     const script = join(tempHome("store-readme"), "example.mjs");
     writeFileSync(script, example.replace('"secretmanagement"', JSON.stringify(join(DIST, "mod.js"))));

@@ -3,7 +3,10 @@
  * with them added to its environment — never to its arguments — and passes its exit code through.
  * The command does not inherit the variables passwords and tokens are read from (SECRETSTORE_PASSWORD,
  * VAULT_TOKEN, …: core/process.ts) unless named with `--env VAR`, which passes this process's value on.
+ * Like `op run`, a `secret://` value in the inherited environment or an --env-file is resolved (and
+ * masked); any other value passes through as written.
  */
+import { parse } from "dotenv";
 import { CREDENTIAL_VARIABLES } from "../../core/process.ts";
 import { isSecretReference } from "../../core/references.ts";
 import type { Context } from "../context.ts";
@@ -12,6 +15,8 @@ import { prepareStores } from "../stores.ts";
 import { secretText } from "../values.ts";
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `NAME=value` where a command should be. */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 function splitAssignment(context: Context, text: string, where: string): [string, string] {
   const eq = text.indexOf("=");
@@ -20,49 +25,75 @@ function splitAssignment(context: Context, text: string, where: string): [string
   return [variable, text.slice(eq + 1)];
 }
 
-/** `VAR=value` lines; `#` comments, blank lines and an `export ` prefix are allowed, quotes are removed. */
-function parseEnvFile(context: Context, text: string, file: string): [string, string][] {
-  const entries: [string, string][] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const [variable, raw] = splitAssignment(context, trimmed.replace(/^export\s+/, ""), `${file}:${i + 1}`);
-    const value = raw.trim();
-    const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!);
-    entries.push([variable, quoted ? value.slice(1, -1) : value]);
-  });
-  return entries;
+/** `VAR=secret://name#field` unquoted: to dotenv, the `#field` is a comment. */
+const UNQUOTED_FIELD = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(secret:\/\/[^\s#'"`]+)#\S/;
+
+/**
+ * dotenv reads `VAR=secret://db#password` as `secret://db` (a `#` after an unquoted value starts a
+ * comment), and so does `secret run`; the user is told to quote the reference rather than left to
+ * wonder why the whole secret arrived.
+ */
+function warnAboutCutReferences(context: Context, file: string, text: string, parsed: Record<string, string>): void {
+  for (const line of text.split(/\r?\n/)) {
+    const [, variable, reference] = UNQUOTED_FIELD.exec(line) ?? [];
+    if (variable !== undefined && parsed[variable] === reference) {
+      context.warn(`${file}: in .env syntax the #... after ${variable}=${reference} is a comment; quote the reference to pick a field: ${variable}="${reference}#field"`);
+    }
+  }
 }
 
 export async function run(context: Context): Promise<number> {
   const [command, ...args] = context.args("command");
-  const assignments: { variable: string; source: string; secret: boolean }[] = [];
+  if (ASSIGNMENT.test(command!)) {
+    // `secret run TOKEN=api-token -- cmd`: shell syntax for a variable, which would run as a program.
+    // What was typed is a secret's name (already on this command line), so the fix can be shown whole.
+    const [variable] = command!.split("=", 1);
+    throw context.usage(`"${command}" is not a command: to set ${variable} from a secret, write --env ${command} before --`);
+  }
+  // Later sources win: the inherited environment, then --env-file files in order, then --env.
+  const assignments = new Map<string, { source: string; secret: boolean }>();
+  for (const [variable, value] of Object.entries(context.runtime.envObject())) {
+    // As `op run` does: a reference the user put in the environment is resolved; nothing else is.
+    if (isSecretReference(value) && !CREDENTIAL_VARIABLES.includes(variable)) {
+      assignments.set(variable, { source: value, secret: true });
+    }
+  }
   const fs = context.runtime.fs!;
   for (const file of context.flagList("env-file")) {
     const bytes = fs.readFile(file);
     if (bytes === undefined) throw context.usage(`--env-file ${file}: no such file`);
-    for (const [variable, value] of parseEnvFile(context, new TextDecoder().decode(bytes), file)) {
-      assignments.push({ variable, source: value, secret: isSecretReference(value) });
+    // Read as the `dotenv` package reads it (its own parser): comments, quotes, `export`, multi-line values.
+    const text = new TextDecoder().decode(bytes);
+    const parsed = parse(text);
+    for (const [variable, value] of Object.entries(parsed)) {
+      assignments.set(variable, { source: value, secret: isSecretReference(value) });
     }
+    warnAboutCutReferences(context, file, text, parsed);
   }
   const inherited: Record<string, string> = {};
   for (const pair of context.flagList("env")) {
     if (VARIABLE.test(pair)) {
       const value = context.runtime.env(pair);
       if (value === undefined) throw context.usage(`--env ${pair}: it is not set here, so there is nothing to pass on`);
-      inherited[pair] = value;
+      if (isSecretReference(value)) {
+        assignments.set(pair, { source: value, secret: true });
+      } else {
+        assignments.delete(pair); // --env comes last, so it wins over an --env-file line
+        inherited[pair] = value;
+      }
       continue;
     }
     const [variable, source] = splitAssignment(context, pair, "--env");
     if (source === "") throw context.usage(`--env ${variable}=: give a secret name or reference`);
-    assignments.push({ variable, source, secret: true });
+    assignments.set(variable, { source, secret: true });
   }
 
   const sm = await context.open();
-  await prepareStores(context, sm);
+  const references = [...assignments.values()].some((assignment) => assignment.secret);
+  if (references) await prepareStores(context, sm);
   const env: Record<string, string> = { ...inherited };
   const secrets = Object.entries(inherited).filter(([variable]) => CREDENTIAL_VARIABLES.includes(variable)).map(([, value]) => value);
-  for (const { variable, source, secret } of assignments) {
+  for (const [variable, { source, secret }] of assignments) {
     if (!secret) {
       env[variable] = source;
       continue;

@@ -2,7 +2,7 @@
 import { bytesToBase64 } from "../../core/base64.ts";
 import { secretToJson } from "../../core/envelope.ts";
 import { SecretManagementError } from "../../core/errors.ts";
-import { selectField } from "../../core/references.ts";
+import { isSecretReference, parseSecretReference, selectField } from "../../core/references.ts";
 import { type Metadata, type SecretType, type SecretValue, validateMetadata, validateSecretValue } from "../../core/types.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable, progress } from "../output.ts";
@@ -11,6 +11,16 @@ import { buildSecretValue, parseMetadata, type RawValue } from "../values.ts";
 
 async function readValue(context: Context, type: SecretType): Promise<RawValue> {
   const argument = context.arg("value");
+  if (context.has("generate")) {
+    if (argument !== undefined || context.has("stdin")) throw context.usage("--generate makes the value: give no value and no --stdin");
+    if (type !== "string" && type !== "credential") throw context.usage("--generate makes a string (or a credential's password, with --username)");
+    const { charsetCharacters, DEFAULT_CHARSET, generatePassword, parseLength } = await import("../generate.ts");
+    const characters = charsetCharacters(context.flag("charset") ?? DEFAULT_CHARSET);
+    return { text: generatePassword(parseLength(context.flag("length")), characters) };
+  }
+  for (const flag of ["length", "charset", "print"]) {
+    if (context.parsed.flags[flag] !== undefined) throw context.usage(`--${flag} goes with --generate`);
+  }
   if (context.has("stdin")) {
     if (argument !== undefined) throw context.usage("give the value as an argument or with --stdin, not both");
     if (context.has("password-stdin")) throw context.usage("--stdin and --password-stdin cannot both read stdin");
@@ -37,6 +47,7 @@ export async function set(context: Context): Promise<void> {
   if (vault === undefined && (await sm.getVaults()).length === 0) await createLocalStore(context, sm);
   else await prepareStores(context, sm, vault ?? (await defaultVault(context)));
   await sm.setSecret(context.arg("name")!, value, { vault, metadata, noClobber: context.has("no-clobber") });
+  if (context.has("print")) printValue(context, raw.text!);
 }
 
 async function defaultVault(context: Context): Promise<string | undefined> {
@@ -55,11 +66,25 @@ function printValue(context: Context, value: SecretValue): void {
   }
 }
 
-export async function get(context: Context): Promise<void> {
+/**
+ * The secret a command names: a name with --vault/--field, or a `secret://vault/name#field`
+ * reference (as `op read` takes), whose parts may not contradict the flags.
+ */
+function namedSecret(context: Context, argument: string): { name: string; vault?: string; field?: string } {
   const vault = context.flag("vault");
-  const name = context.arg("name")!;
-  const value = (await readFromAgent(context, name, vault)) ?? (await getThroughVaults(context, name, vault));
   const field = context.flag("field");
+  if (!isSecretReference(argument)) return { name: argument, vault, field };
+  const reference = parseSecretReference(argument);
+  const differs = (a: string | undefined, b: string | undefined) =>
+    a !== undefined && b !== undefined && a.toLowerCase() !== b.toLowerCase();
+  if (differs(reference.vault, vault)) throw context.usage(`the reference names vault "${reference.vault}" but --vault says "${vault}"`);
+  if (differs(reference.field, field)) throw context.usage(`the reference names field "${reference.field}" but --field says "${field}"`);
+  return { name: reference.name, vault: reference.vault ?? vault, field: reference.field ?? field };
+}
+
+export async function get(context: Context): Promise<void> {
+  const { name, vault, field } = namedSecret(context, context.arg("name")!);
+  const value = (await readFromAgent(context, name, vault)) ?? (await getThroughVaults(context, name, vault));
   const picked = selectField(value, field, `"${name}"`);
   if (context.has("json")) printJson(context, valueJson(picked));
   else printValue(context, picked);
@@ -88,6 +113,14 @@ export async function info(context: Context): Promise<void> {
   await prepareStores(context, sm, vault);
   const infos = await sm.getSecretInfo(context.arg("filter") ?? "*", vault === undefined ? {} : { vault });
   if (context.has("json")) return printJson(context, infos);
+  if (infos.length === 0) {
+    if (context.vaultFailures.length > 0) return; // the failure is the news, not the empty listing
+    const filter = context.arg("filter");
+    const what = filter === undefined || filter === "*" ? "no secrets" : `no secret matches "${filter}"`;
+    const where = vault === undefined ? "" : ` in vault "${vault}"`;
+    context.note(`${what}${where}; store one with: secret set <name>${vault === undefined ? "" : ` --vault ${vault}`}`);
+    return;
+  }
   printTable(
     context,
     ["NAME", "TYPE", "VAULT", "METADATA"],
@@ -115,14 +148,23 @@ export async function remove(context: Context): Promise<void> {
 }
 
 export async function copy(context: Context): Promise<number> {
-  const from = context.flag("from");
+  // `secret copy secret://vault/filter --to other` names the source vault in the reference.
+  const argument = context.arg("filter")!;
+  const reference = isSecretReference(argument) ? parseSecretReference(argument) : undefined;
+  if (reference?.field !== undefined) throw context.usage("copy copies whole secrets: leave #field out of the reference");
+  const given = context.flag("from");
+  if (reference?.vault !== undefined && given !== undefined && reference.vault.toLowerCase() !== given.toLowerCase()) {
+    throw context.usage(`the reference names vault "${reference.vault}" but --from says "${given}"`);
+  }
+  const from = reference?.vault ?? given;
+  const filter = reference?.name ?? argument;
   const to = context.flag("to");
   if (from === undefined || to === undefined) throw context.usage("copy needs --from <vault> and --to <vault>");
   const sm = await context.open();
   await sm.getVaultExtension(to); // a missing target is one error, not one per secret
   await prepareStores(context, sm, from);
   if (to.toLowerCase() !== from.toLowerCase()) await prepareStores(context, sm, to);
-  const infos = await sm.getSecretInfo(context.arg("filter")!, { vault: from });
+  const infos = await sm.getSecretInfo(filter, { vault: from });
   const noClobber = context.has("no-clobber");
   const bar = progress(context, infos.length);
   let failed = 0;

@@ -1,27 +1,36 @@
 /** `secret store config|unlock|lock|password|reset` and `secret vault unlock` of a SecretStore. */
 import { SecretManagementError } from "../../core/errors.ts";
+import type { SecretManagement } from "../../core/manager.ts";
 import type { Context } from "../context.ts";
-import { printJson } from "../output.ts";
-import { prepareStores, shareWithAgent, type StoreConfig, storeOf, storeVaultName } from "../stores.ts";
+import { printJson, progress } from "../output.ts";
+import {
+  createLocalStore,
+  prepareStores,
+  shareWithAgent,
+  STORE_MODULE,
+  type StoreConfig,
+  storeOf,
+  storeVaultName,
+} from "../stores.ts";
+
+/** Where there is no SecretStore yet: what `store config` and first use say instead. */
+const NO_STORE = "there is no SecretStore yet: create one with secret store config --authentication none --interaction none " +
+  "(no password, as for CI) or --authentication password, or by storing a secret: secret set <name>";
 
 export async function config(context: Context): Promise<void> {
   const sm = await context.open();
-  const vault = await storeVaultName(context, sm);
+  const changes = await configChanges(context);
+  const vault = await existingStoreVault(context, sm);
+  if (vault === undefined) {
+    // As Set-SecretStoreConfiguration does on a fresh machine: configuring creates the store.
+    if (Object.keys(changes).length === 0) throw new SecretManagementError("VAULT_NOT_FOUND", NO_STORE);
+    return await createLocalStore(context, sm, changes);
+  }
   const store = await storeOf(sm, vault);
-  const changes: Partial<StoreConfig> = {};
-  const authentication = context.flag("authentication");
-  const interaction = context.flag("interaction");
-  const timeout = context.flag("timeout");
-  if (authentication !== undefined) changes.authentication = authentication as StoreConfig["authentication"];
-  if (interaction !== undefined) changes.interaction = interaction as StoreConfig["interaction"];
-  if (timeout !== undefined) {
-    const { MAX_PASSWORD_TIMEOUT } = await import("../../core/store/secret-store.ts");
-    if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1 || Number(timeout) > MAX_PASSWORD_TIMEOUT) {
-      throw context.usage(
-        `--timeout must be a whole number of seconds up to ${MAX_PASSWORD_TIMEOUT} (about 24 days), 0 (single use) or -1 (until locked)`,
-      );
-    }
-    changes.passwordTimeout = Number(timeout);
+  if (!store.exists()) {
+    if (Object.keys(changes).length === 0) throw new SecretManagementError("VAULT_NOT_FOUND", NO_STORE, { vault });
+    const noPassword = changes.authentication === "none";
+    return await store.create(noPassword ? { config: changes } : { password: await context.newPassword(), config: changes });
   }
   if (Object.keys(changes).length === 0) {
     if (context.has("json")) return printJson(context, store.config);
@@ -38,6 +47,31 @@ export async function config(context: Context): Promise<void> {
   await prepareStores(context, sm, vault);
   const password = store.isLocked() ? await context.password(`Password for vault ${vault}: `) : undefined;
   await store.setConfig(changes, { password });
+}
+
+/** The SecretStore vault `store config` acts on; undefined on a home with none (and no --vault). */
+async function existingStoreVault(context: Context, sm: SecretManagement): Promise<string | undefined> {
+  const stores = (await sm.getVaults()).filter((vault) => vault.module === STORE_MODULE);
+  return stores.length === 0 && context.flag("vault") === undefined ? undefined : await storeVaultName(context, sm);
+}
+
+async function configChanges(context: Context): Promise<Partial<StoreConfig>> {
+  const changes: Partial<StoreConfig> = {};
+  const authentication = context.flag("authentication");
+  const interaction = context.flag("interaction");
+  const timeout = context.flag("timeout");
+  if (authentication !== undefined) changes.authentication = authentication as StoreConfig["authentication"];
+  if (interaction !== undefined) changes.interaction = interaction as StoreConfig["interaction"];
+  if (timeout !== undefined) {
+    const { MAX_PASSWORD_TIMEOUT } = await import("../../core/store/secret-store.ts");
+    if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1 || Number(timeout) > MAX_PASSWORD_TIMEOUT) {
+      throw context.usage(
+        `--timeout must be a whole number of seconds up to ${MAX_PASSWORD_TIMEOUT} (about 24 days), 0 (single use) or -1 (until locked)`,
+      );
+    }
+    changes.passwordTimeout = Number(timeout);
+  }
+  return changes;
 }
 
 /** Unlocks with a password and hands the key to the unlock agent; fails when the agent does not take it. */
@@ -81,7 +115,16 @@ export async function password(context: Context): Promise<void> {
   // The agent holds the key the old password opened: it goes first, whatever happens next.
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home);
-  await store.changePassword(current, next, { rotateKey: context.has("rotate-key") });
+  // Re-encrypting a large store takes a while: show how far it got (on a terminal only).
+  let bar: ReturnType<typeof progress> | undefined;
+  try {
+    await store.changePassword(current, next, {
+      rotateKey: context.has("rotate-key"),
+      onProgress: (done, total) => (bar ??= progress(context, total)).tick(done),
+    });
+  } finally {
+    bar?.end();
+  }
 }
 
 export async function reset(context: Context): Promise<void> {

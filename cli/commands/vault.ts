@@ -1,4 +1,5 @@
 /** `secret vault register|unregister|list|default|test|unlock`. */
+import { SecretManagementError } from "../../core/errors.ts";
 import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable } from "../output.ts";
@@ -34,6 +35,15 @@ export async function list(context: Context): Promise<void> {
   const sm = await context.open();
   const vaults = await sm.getVaults(context.arg("pattern") ?? "*");
   if (context.has("json")) return printJson(context, vaults);
+  if (vaults.length === 0) {
+    const pattern = context.arg("pattern");
+    context.note(
+      pattern === undefined || pattern === "*"
+        ? "no vaults registered; register one with: secret vault register <name> <module> (or let secret set <name> create the local store)"
+        : `no vault matches "${pattern}"; list them all with: secret vault list`,
+    );
+    return;
+  }
   printTable(
     context,
     ["NAME", "MODULE", "DEFAULT", "DESCRIPTION"],
@@ -48,11 +58,34 @@ export async function setDefault(context: Context): Promise<void> {
   await sm.setDefaultVault(name ?? null);
 }
 
+/**
+ * Tests each matching vault; prints ok, or failed with each failed vault and its reason on stderr
+ * (a vault whose test just says no gets a line too). Exit 1 when one failed.
+ */
 export async function test(context: Context): Promise<number> {
   const sm = await context.open();
-  const ok = await sm.testVault(context.arg("pattern") ?? "*");
-  context.out(ok ? "ok\n" : "failed\n");
-  return ok ? 0 : 1;
+  const pattern = context.arg("pattern") ?? "*";
+  const vaults = await sm.getVaults(pattern);
+  if (vaults.length === 0) {
+    throw new SecretManagementError(
+      "VAULT_NOT_FOUND",
+      pattern === "*"
+        ? "no vaults registered; register one with: secret vault register <name> <module>"
+        : `no vault matches "${pattern}"; list them with: secret vault list`,
+    );
+  }
+  context.quietVaultErrors = true; // each failure is printed below, once
+  let failed = 0;
+  for (const vault of vaults) {
+    const before = context.vaultFailures.length;
+    if (await sm.testVault(vault.name)) continue;
+    failed++;
+    const reason = context.vaultFailures[before]?.message.replace(`vault "${vault.name}": `, "") ??
+      "its test reported a failure (is it reachable, and are its credentials valid?)";
+    context.note(`vault "${vault.name}" failed: ${reason}`);
+  }
+  context.out(failed > 0 ? "failed\n" : "ok\n");
+  return failed > 0 ? 1 : 0;
 }
 
 export async function unlock(context: Context): Promise<void> {

@@ -354,7 +354,11 @@ export class SecretStore {
    * before (the unlock agent's), no longer open what is written from now on. Either way the header's
    * tag is verified first: a tampered configuration is never re-signed.
    */
-  async changePassword(oldPassword: string, newPassword: string, options: { rotateKey?: boolean } = {}): Promise<void> {
+  async changePassword(
+    oldPassword: string,
+    newPassword: string,
+    options: { rotateKey?: boolean; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<void> {
     if (typeof newPassword !== "string" || newPassword.length === 0) {
       throw new SecretManagementError("INVALID_ARGUMENT", "the new password must not be empty");
     }
@@ -374,7 +378,7 @@ export class SecretStore {
       }
       if (options.rotateKey === true) {
         this.#adoptKeys(keys, undefined); // the old key reads the records being re-encrypted
-        await this.#rotateDataKey(header.config, newPassword);
+        await this.#rotateDataKey(header.config, newPassword, options.onProgress);
         return;
       }
       const wasUnlocked = this.#keysOrUndefined() !== undefined;
@@ -954,7 +958,13 @@ export class SecretStore {
   }
 
   /** The live records re-sealed under `keys` into a log of `storeId` and `generation`, in file order. */
-  #resealLog(keys: StoreKeys, storeId: Uint8Array, generation: number, renameHashes: boolean): Uint8Array {
+  #resealLog(
+    keys: StoreKeys,
+    storeId: Uint8Array,
+    generation: number,
+    renameHashes: boolean,
+    onProgress?: (done: number, total: number) => void,
+  ): Uint8Array {
     const entries = [...this.#index.values()].sort((a, b) => a.offset - b.offset);
     const frames: Uint8Array[] = [encodeLogPrefix({ storeId, generation })];
     let offset = LOG_PREFIX_LENGTH;
@@ -974,6 +984,7 @@ export class SecretStore {
       zeroize(payload);
       frames.push(frame);
       offset += frame.length;
+      onProgress?.(frames.length - 1, entries.length);
     }
     const bytes = new Uint8Array(offset);
     let at = 0;
@@ -997,12 +1008,12 @@ export class SecretStore {
    * is renamed over `store.header`. Whoever next takes the lock finishes a rotation whose log was
    * committed (the pending header's store id is the log's) and drops one that was not.
    */
-  async #rotateDataKey(config: StoreConfig, newPassword: string): Promise<void> {
+  async #rotateDataKey(config: StoreConfig, newPassword: string, onProgress?: (done: number, total: number) => void): Promise<void> {
     this.#syncNow();
     const storeId = randomBytes(STORE_ID_LENGTH);
     const keys = new StoreKeys(randomBytes(KEY_LENGTH));
     try {
-      const log = this.#resealLog(keys, storeId, 1, true);
+      const log = this.#resealLog(keys, storeId, 1, true, onProgress);
       const header = await this.#passwordHeader(keys, config, storeId, newPassword);
       this.#replaceFile(joinPath(this.#runtime, this.directory, PENDING_HEADER), header);
       this.#replaceFile(this.#paths.log, log);

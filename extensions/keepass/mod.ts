@@ -1,6 +1,6 @@
 /**
  * keepass: secrets as entries of a KeePass database (KDBX 3.1 and 4, read and write), opened with a
- * password and optionally a key file. See docs/readme/keepass.md for the value and metadata mapping.
+ * password and optionally a key file. See docs/keepass.md for the value and metadata mapping.
  *
  * Parameters: `path` (absolute or `~/…`), `keyFile`, `group` (where new entries go; default the
  * root group), `passwordEnv` (the name of an environment variable holding the password, for CI).

@@ -2,7 +2,8 @@
  * secretstore: the built-in encrypted local vault (core/store/secret-store.ts). Parameters:
  * `path` (store directory, default `<home>/secretstore`), `authentication: "none"` (only used when
  * this vault creates the store on first use) and `kdf` (Argon2id parameters for a store it creates,
- * within the same bounds as the header). A locked store unlocks from $SECRETSTORE_PASSWORD, else by
+ * within the same bounds as the header). A locked store unlocks with the password the application gave
+ * (`SecretManagement.open({ passwords })`), else from $SECRETSTORE_PASSWORD, else by
  * prompting when its interaction is "prompt", else fails with PASSWORD_REQUIRED. Unregistering leaves
  * the files in place.
  */
@@ -70,7 +71,10 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
   async function create(password?: string): Promise<void> {
     try {
       if (noPassword) await store.create({ config: { authentication: "none" } });
-      else await store.create({ password: password ?? context.runtime.env(PASSWORD_ENV) ?? (await newPassword()) });
+      else {
+        const given = password ?? context.password ?? context.runtime.env(PASSWORD_ENV);
+        await store.create({ password: given ?? (await newPassword()) });
+      }
     } catch (error) {
       // Another process created it first: use theirs.
       if (!(error instanceof SecretManagementError && error.code === "VAULT_EXISTS")) throw error;
@@ -80,7 +84,7 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
   async function ready(): Promise<void> {
     if (!store.exists()) await create();
     if (!store.isLocked()) return;
-    const password = context.runtime.env(PASSWORD_ENV);
+    const password = context.password ?? context.runtime.env(PASSWORD_ENV);
     if (password !== undefined && password !== "") return await store.unlock(password);
     if (store.config.interaction === "prompt") {
       return await store.unlock(await context.prompt(`Password for SecretStore vault "${context.vaultName}": `));
