@@ -530,6 +530,8 @@ function scriptedRuntime(answers: string[]): Runtime & { asked: string[] } {
     ...nodeRuntime,
     asked,
     writeStderr: () => {},
+    // A scripted terminal: the manager asks only where there is one to ask on.
+    stdinIsTerminal: () => true,
     promptSecret: async (message: string) => {
       asked.push(message);
       const answer = answers.shift();
