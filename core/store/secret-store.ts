@@ -6,7 +6,7 @@
  * docs/FORMAT.md describes the bytes.
  */
 import { NONCE_LENGTH, open, seal, xchachaOver } from "../crypto/aead.ts";
-import { constantTimeEqual, randomBytes, readU32, readU64, toHex, zeroize } from "../crypto/bytes.ts";
+import { constantTimeEqual, randomBytes, toHex, zeroize } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
 import { SecretManagementError } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
@@ -24,6 +24,13 @@ import {
   DEFAULT_CONFIG,
   encodeHeaderBody,
   encodeKeyFile,
+  encodeNoPasswordHeaderBody,
+  encodePasswordHeaderBody,
+  frameKind,
+  frameNameHash,
+  frameNameHashAt,
+  framePayloadLength,
+  frameSequence,
   encodeLogPrefix,
   FRAME_HEADER_LENGTH,
   type Header,
@@ -37,6 +44,7 @@ import {
   type RecordKind,
   sealFrame,
   setHeaderTag,
+  setWrappedKey,
   STORE_ID_LENGTH,
   type StoreConfig,
   unwrapDataKey,
@@ -587,15 +595,9 @@ export class SecretStore {
   /** Writes header fields that need no password: the wrapped key (if any) is kept from `previous`. */
   #writeHeader(keys: StoreKeys, config: StoreConfig, previous: Header | undefined): void {
     const storeId = this.#header!.storeId;
-    const zeroSalt = new Uint8Array(SALT_LENGTH);
-    const body = encodeHeaderBody({
-      config,
-      storeId,
-      kdf: config.authentication === "password" ? previous!.kdf : undefined,
-      salt: config.authentication === "password" ? previous!.salt : zeroSalt,
-      wrapNonce: config.authentication === "password" ? previous!.wrapNonce : new Uint8Array(NONCE_LENGTH),
-      wrappedKey: config.authentication === "password" ? previous!.wrappedKey : new Uint8Array(KEY_LENGTH + 16),
-    });
+    const body = config.authentication === "password"
+      ? encodeHeaderBody({ ...previous!, config, storeId })
+      : encodeNoPasswordHeaderBody(config, storeId);
     this.#commitHeader(keys, body);
   }
 
@@ -610,9 +612,9 @@ export class SecretStore {
     const salt = randomBytes(SALT_LENGTH);
     const wrapNonce = randomBytes(NONCE_LENGTH);
     const kdf = { ...this.#kdf };
-    const body = encodeHeaderBody({ config, storeId, kdf, salt, wrapNonce, wrappedKey: new Uint8Array(KEY_LENGTH + 16) });
+    const body = encodePasswordHeaderBody(config, storeId, kdf, salt, wrapNonce);
     const kek = await derivePasswordKey(password, salt, kdf);
-    body.set(wrapDataKey(kek, wrapNonce, keys.dataKey, body), 88);
+    setWrappedKey(body, wrapDataKey(kek, wrapNonce, keys.dataKey, body));
     zeroize(kek);
     setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
     return body;
@@ -633,15 +635,7 @@ export class SecretStore {
       this.#replaceFile(this.#paths.log, encodeLogPrefix({ storeId, generation: 1 }));
       if (config.authentication === "none") {
         this.#replaceFile(this.#paths.key, encodeKeyFile(storeId, keys.dataKey));
-        const body = encodeHeaderBody({
-          config,
-          storeId,
-          kdf: undefined,
-          salt: new Uint8Array(SALT_LENGTH),
-          wrapNonce: new Uint8Array(NONCE_LENGTH),
-          wrappedKey: new Uint8Array(KEY_LENGTH + 16),
-        });
-        this.#commitHeader(keys, body);
+        this.#commitHeader(keys, encodeNoPasswordHeaderBody(config, storeId));
       } else {
         this.#fs.remove(this.#paths.key);
         await this.#writeHeaderWithPassword(keys, config, storeId, password!);
@@ -858,16 +852,16 @@ export class SecretStore {
         if (bytes.subarray(offset).every((b) => b === 0)) break; // a tail the file system extended but never wrote
         throw corrupt(`damaged record header at byte ${base + offset} of ${this.#paths.log}`);
       }
-      const end = offset + FRAME_HEADER_LENGTH + readU32(bytes, offset);
+      const end = offset + FRAME_HEADER_LENGTH + framePayloadLength(bytes, offset);
       if (end > bytes.length) break;
-      if (readU64(bytes, offset + 8) !== log.nextSequence) {
+      if (frameSequence(bytes, offset) !== log.nextSequence) {
         throw corrupt(`record at byte ${base + offset} is out of sequence (records swapped, repeated or removed)`);
       }
-      const key = indexKey(bytes, offset + 16);
+      const key = indexKey(bytes, frameNameHashAt(offset));
       const entry: Entry = { offset: base + offset, buffer: bytes, start: offset, end };
       const previous = this.#index.get(key);
       if (previous) log.liveBytes -= previous.end - previous.start;
-      if (bytes[offset + 4] === KIND_PUT) {
+      if (frameKind(bytes, offset) === KIND_PUT) {
         this.#index.set(key, entry);
         log.liveBytes += end - offset;
       } else {
@@ -973,7 +967,7 @@ export class SecretStore {
       const payload = this.#openEntry(entry);
       const nameHash = renameHashes
         ? keys.nameHash(nameKey(decodeInfo(payload).name))
-        : entry.buffer.slice(entry.start + 16, entry.start + 32);
+        : frameNameHash(entry.buffer.subarray(entry.start, entry.end));
       const frame = sealFrame(
         keys.recordKey,
         { storeId, generation, offset },
