@@ -547,6 +547,7 @@ function scriptedRuntime(answers: string[]): Runtime & { asked: string[] } {
     ...nodeRuntime,
     asked,
     writeStderr: () => {},
+    stdinIsTerminal: () => true, // it answers prompts like a terminal, whatever runs the tests
     promptSecret: async (message: string) => {
       asked.push(message);
       const answer = answers.shift();
