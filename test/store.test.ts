@@ -227,6 +227,12 @@ describe("passwords and keys", () => {
     expect(await other.get("a")).toBe("1");
   });
 
+  it("the engine module exports its API and nothing for tests (no hooks into its internals)", async () => {
+    const engine = await import("../core/store/secret-store.ts");
+    expect(Object.keys(engine).sort()).toEqual(["FILE_NAMES", "MAX_PASSWORD_TIMEOUT", "PENDING_HEADER", "SecretStore"]);
+    expect(Object.getOwnPropertyNames(SecretStore).sort()).toEqual(["length", "name", "open", "prototype"]);
+  });
+
   it("lock() zeroes the key buffers the store held", async () => {
     const { store } = await newStore();
     const held = await heldKeyBuffers(store);

@@ -96,7 +96,7 @@ export class HeaderFile {
 }
 
 /** `body` with its tag under `keys` filled in. */
-export function tagHeader(keys: StoreKeys, body: Uint8Array): Uint8Array {
+function tagHeader(keys: StoreKeys, body: Uint8Array): Uint8Array {
   setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
   return body;
 }
