@@ -20,6 +20,7 @@ import {
   type RecordKind,
   sealFrame,
   setHeaderTag,
+  setWrappedKey,
   wrapDataKey,
 } from "../core/store/format.ts";
 import { StoreKeys } from "../core/store/keys.ts";
@@ -80,7 +81,7 @@ describe("store format vectors (test/vectors/store-v1.json)", () => {
       wrapNonce: fromHex(inputs.wrapNonce),
       wrappedKey: new Uint8Array(48),
     });
-    body.set(wrapDataKey(kek, fromHex(inputs.wrapNonce), keys.dataKey, body), 88);
+    setWrappedKey(body, wrapDataKey(kek, fromHex(inputs.wrapNonce), keys.dataKey, body));
     setHeaderTag(body, keys.headerTag(headerTaggedBytes(body)));
     expect(toHex(body)).toBe(vector.header);
     expect(decodeHeader(body).kdf).toEqual(inputs.kdf);
