@@ -2,9 +2,10 @@
  * Issue 10 defect 1: a SecretStore registered under its module name in another case
  * (`secret vault register mine SecretStore`) is a SecretStore to every command — `store config`,
  * `store unlock`, and the unlock agent's read path — as the manager, which looks built-ins up
- * ignoring case, already treats it.
+ * ignoring case, already treats it; and the library's typed way to reach a SecretStore's engine.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { isSecretStoreModule, SecretManagement, secretStoreOf } from "../mod.ts";
 import { secret } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
 
@@ -47,4 +48,24 @@ describe("a SecretStore registered as SecretStore", () => {
     expect(secret("node", home, ["vault", "unlock", "mine", "--password-stdin"], { input: `${PASSWORD}\n` }).status).toBe(0);
     expect(secret("node", home, ["get", "db"])).toMatchObject({ status: 0, stdout: VALUE });
   }, 60_000);
+});
+
+describe("secretStoreOf", () => {
+  it("gives the engine of a SecretStore whatever the case of its module name, and undefined for another vault", async () => {
+    const home = tempHome("unlock-store-of");
+    const sm = await SecretManagement.open({ home });
+    await sm.registerVault("Mine", "SecretStore", { parameters: { authentication: "none" } });
+    await sm.registerVault("environment", "env");
+    expect((await sm.getVaults("mine"))[0]?.module).toBe("SecretStore");
+    expect(isSecretStoreModule("SecretStore")).toBe(true);
+    const found = await secretStoreOf(sm, "mine");
+    expect(found?.vault).toBe("Mine");
+    expect(found?.store.exists()).toBe(false);
+    await found!.create();
+    expect(found?.store.config.authentication).toBe("none");
+    await sm.setSecret("db", VALUE, { vault: "mine" });
+    expect(await found!.store.get("db")).toBe(VALUE);
+    expect(await secretStoreOf(sm, "environment")).toBeUndefined();
+    await expect(secretStoreOf(sm, "nowhere")).rejects.toMatchObject({ code: "VAULT_NOT_FOUND" });
+  });
 });
