@@ -71,13 +71,22 @@ export class CliPasswords implements PasswordSource {
     }
   }
 
+  /** Unlocks a store a command works on directly (`store config`) with the agent's key, when it holds one. */
+  async unlockFromAgent({ store }: SecretStoreVault): Promise<void> {
+    await this.unlockWithHeldKey({
+      storeId: store.storeId,
+      unlock: (key, remainingSeconds) => store.unlockWithDataKey(key, { timeout: remainingSeconds }),
+    });
+  }
+
   /**
    * A password a command asks for itself (`store unlock`, the current one for `store password`):
    * line `index` of stdin with --password-stdin, else SECRETSTORE_PASSWORD, else a no-echo prompt.
    */
-  async password(message: string, index = 0): Promise<string> {
+  async password(vault: string, message: string, index = 0): Promise<string> {
     if (this.#context.has("password-stdin")) return await this.#stdinLine(index);
-    return this.#context.runtime.env(PASSWORD_ENV) || (await this.#context.runtime.promptSecret(message));
+    return this.#context.runtime.env(PASSWORD_ENV) ||
+      (await askOnTerminal(this.#context.runtime, { vault, message, purpose: "unlock" }, PASSWORD_REMEDY));
   }
 
   /**

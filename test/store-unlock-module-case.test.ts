@@ -43,6 +43,8 @@ describe("a SecretStore registered as SecretStore", () => {
     // Served with the agent's key, with no password anywhere.
     expect(secret("node", home, ["get", "db"])).toMatchObject({ status: 0, stdout: VALUE, stderr: "" });
     expect(secret("node", home, ["info", "--json"]).status).toBe(0);
+    // Changing the configuration takes the agent's key too: no password, no terminal.
+    expect(secret("node", home, ["store", "config", "--vault", "MINE", "--timeout", "120"])).toMatchObject({ status: 0, stderr: "" });
     expect(secret("node", home, ["store", "lock"]).status).toBe(0);
     expect(secret("node", home, ["get", "db"]).status).toBe(4);
     expect(secret("node", home, ["vault", "unlock", "mine", "--password-stdin"], { input: `${PASSWORD}\n` }).status).toBe(0);

@@ -37,7 +37,8 @@ export async function config(context: Context): Promise<void> {
     await store.setConfig(changes, { password: await context.passwords.newPassword(vault) });
     return;
   }
-  const password = store.isLocked() ? await context.passwords.password(`Password for vault ${vault}: `) : undefined;
+  if (store.isLocked()) await context.passwords.unlockFromAgent(storeVault);
+  const password = store.isLocked() ? await context.passwords.password(vault, `Password for vault ${vault}: `) : undefined;
   await store.setConfig(changes, { password });
 }
 
@@ -73,7 +74,7 @@ export async function unlockStore(context: Context, vault: string): Promise<void
     context.warn(`vault "${vault}" has no password; nothing to unlock`);
     return;
   }
-  await storeVault.store.unlock(await context.passwords.password(`Password for vault ${vault}: `));
+  await storeVault.store.unlock(await context.passwords.password(vault, `Password for vault ${vault}: `));
   await shareWithAgent(context, sm, storeVault, { required: true });
 }
 
@@ -101,7 +102,7 @@ export async function password(context: Context): Promise<void> {
       { vault },
     );
   }
-  const current = await context.passwords.password(`Current password for vault ${vault}: `, 0);
+  const current = await context.passwords.password(vault, `Current password for vault ${vault}: `, 0);
   const next = await context.passwords.newPassword(vault, 1, false);
   // The agent holds the key the old password opened: it goes first, whatever happens next.
   const { stopAgent } = await import("../agent.ts");

@@ -96,5 +96,5 @@ export async function unlock(context: Context): Promise<void> {
     const { unlockStore } = await import("./store.ts");
     return await unlockStore(context, vault.name);
   }
-  await sm.unlockVault(name, await context.passwords.password(`Password for vault ${name}: `));
+  await sm.unlockVault(name, await context.passwords.password(name, `Password for vault ${name}: `));
 }
