@@ -55,7 +55,7 @@ export class CliPasswords implements PasswordSource {
     try {
       held = await fetchKey(context.runtime, (await context.open()).home, request.storeId);
     } catch (error) {
-      if ((error as SecretManagementError).code === "PERMISSION_DENIED") throw error;
+      if (error instanceof SecretManagementError && error.code === "PERMISSION_DENIED") throw error;
       context.warn((error as Error).message);
       return false;
     }
