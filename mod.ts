@@ -17,6 +17,7 @@ export { detectRuntime } from "./adapters/detect.ts";
 export { createWebRuntime } from "./adapters/web.ts";
 export { builtinVaults } from "./extensions/builtins.ts";
 export { type KdfParams, SecretStore, type SecretStoreOptions, type StoreConfig } from "./core/store/secret-store.ts";
+export { isSecretStoreModule, secretStoreOf, type SecretStoreVault } from "./extensions/secretstore/mod.ts";
 
 export type OpenOptions = Partial<CoreOpenOptions>;
 

@@ -9,7 +9,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { SecretManagementError } from "../core/errors.ts";
-import { isAbsolutePath, joinPath } from "../core/paths.ts";
+import { absolutePath, joinPath } from "../core/paths.ts";
 import { childEnvironment } from "../core/process.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { JsonValue, SecretType, SecretValue } from "../core/types.ts";
@@ -39,10 +39,6 @@ export interface AgentResponse {
   pid?: number;
   /** A `read`'s secret in its typed JSON form; absent when the store has no such secret. */
   value?: { type: SecretType; value: JsonValue };
-}
-
-function absolutePath(runtime: Runtime, path: string): string {
-  return isAbsolutePath(path) ? path : joinPath(runtime, runtime.cwd(), path);
 }
 
 /** Unix sockets have a short path limit (108 bytes on Linux, 104 on macOS). */

@@ -1,26 +1,32 @@
-/** What a command handler gets: the parsed command line, the runtime, and lazily the manager. */
+/**
+ * What a command handler gets: the parsed command line, the runtime, the CLI's password source
+ * (cli/stores.ts), and lazily the manager, which hands that source to every vault.
+ */
 import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { type Parsed, UsageError } from "./args.ts";
 import { isBrokenPipe } from "./output.ts";
+import { CliPasswords } from "./stores.ts";
 
 export type Handler = (context: Context) => Promise<number | void>;
 
 export class Context {
   readonly runtime: Runtime;
   readonly parsed: Parsed;
+  /** Where passwords come from: the unlock agent, --password-stdin, SECRETSTORE_PASSWORD, a prompt. */
+  readonly passwords: CliPasswords;
   /** Vaults that failed during a search that went on without them (each also printed as a warning). */
   readonly vaultFailures: SecretManagementError[] = [];
   /** Set by a command that reports vault failures itself (`vault test`), so they are not warned twice. */
   quietVaultErrors = false;
   #manager: Promise<SecretManagement> | undefined;
-  #stdinLines: Promise<string[]> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
   constructor(runtime: Runtime, parsed: Parsed) {
     this.runtime = runtime;
     this.parsed = parsed;
+    this.passwords = new CliPasswords(this);
   }
 
   arg(name: string): string | undefined {
@@ -64,7 +70,7 @@ export class Context {
           createRegistry: (runtime, home) => new registry.VaultRegistry(runtime, home),
           builtins: extensions.builtinVaults,
           modules: modules.createModuleLoader(this.runtime),
-          passwordRemedy: "use --password-stdin or SECRETSTORE_PASSWORD",
+          passwords: this.passwords,
           onVaultError: (error) => {
             this.vaultFailures.push(error);
             if (!this.quietVaultErrors) this.warn(error.message);
@@ -74,7 +80,7 @@ export class Context {
     return this.#manager;
   }
 
-  /** Work to do after the command succeeded (handing a key typed at a prompt to the unlock agent). */
+  /** Work to do after the command succeeded (handing the key of a store unlocked at a prompt to the unlock agent). */
   onFinish(callback: () => Promise<void>): void {
     this.#finishers.push(callback);
   }
@@ -98,50 +104,6 @@ export class Context {
 
   warn(message: string): void {
     this.runtime.writeStderr(`secret: warning: ${message}\n`);
-  }
-
-  /** Lines of stdin, read once (for --password-stdin, which may need two passwords). */
-  stdinLines(): Promise<string[]> {
-    this.#stdinLines ??= this.runtime.readStdin().then((bytes) => new TextDecoder().decode(bytes).split(/\r?\n/));
-    return this.#stdinLines;
-  }
-
-  /**
-   * A password: the next line of stdin with --password-stdin, else SECRETSTORE_PASSWORD, else a
-   * no-echo prompt on a terminal, else PASSWORD_REQUIRED.
-   */
-  async password(message: string, index = 0): Promise<string> {
-    if (this.has("password-stdin")) {
-      const line = (await this.stdinLines())[index];
-      if (line === undefined || line === "") {
-        throw new SecretManagementError("PASSWORD_REQUIRED", "--password-stdin: no password on stdin");
-      }
-      return line;
-    }
-    const fromEnv = this.runtime.env("SECRETSTORE_PASSWORD");
-    if (fromEnv) return fromEnv;
-    return await this.runtime.promptSecret(message);
-  }
-
-  /**
-   * A new password, asked twice on a terminal until both entries match; SECRETSTORE_PASSWORD counts
-   * only where `fromEnvironment` (creating a store, not changing its password).
-   */
-  async newPassword(index = 0, fromEnvironment = true): Promise<string> {
-    if (this.has("password-stdin") || (fromEnvironment && this.runtime.env("SECRETSTORE_PASSWORD"))) {
-      return await this.password("", index);
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const first = await this.runtime.promptSecret("New password: ");
-      if (first === "") {
-        this.runtime.writeStderr("The password must not be empty.\n");
-        continue;
-      }
-      const second = await this.runtime.promptSecret("Repeat the new password: ");
-      if (first === second) return first;
-      this.runtime.writeStderr("The passwords do not match; try again.\n");
-    }
-    throw new SecretManagementError("PASSWORD_REQUIRED", "no new password was confirmed");
   }
 }
 

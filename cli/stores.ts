@@ -1,49 +1,128 @@
 /**
- * The CLI's side of SecretStore vaults: finding them, creating the local one on first use, and
- * unlocking them before a command runs — from the unlock agent when it holds the key, else with a
- * password (`--password-stdin`, or a prompt that then hands the key to a new agent).
+ * The CLI's side of SecretStore vaults. Its password source, which the manager hands to every vault
+ * (core/extension.ts PasswordSource): a store unlocks with the key the unlock agent holds, else the
+ * password from --password-stdin, else SECRETSTORE_PASSWORD (read by the vault), else a prompt —
+ * and a store unlocked or created at a prompt hands its key to the agent once the command succeeded.
+ * Also: which SecretStore a `store` command acts on, and `secret get` answered by the agent.
  */
-import type { SecretManagement } from "../core/manager.ts";
 import { SecretManagementError } from "../core/errors.ts";
-import { LOCAL_VAULT } from "../core/manager.ts";
-import type { SecretValue } from "../core/types.ts";
+import type { PasswordRequest, PasswordSource } from "../core/extension.ts";
+import type { SecretManagement } from "../core/manager.ts";
+import { askOnTerminal } from "../core/passwords.ts";
+import type { StoreConfig } from "../core/store/secret-store.ts";
+import { nameKey, type SecretValue } from "../core/types.ts";
+import { isSecretStoreModule, PASSWORD_ENV, storeDirectory } from "../extensions/secretstore/registration.ts";
+import type { SecretStoreVault } from "../extensions/secretstore/mod.ts";
 import type { Context } from "./context.ts";
 
-export interface StoreConfig {
-  authentication: "password" | "none";
-  passwordTimeout: number;
-  interaction: "prompt" | "none";
-}
+/** What the CLI tells someone whose vault needs a password where no terminal can ask. */
+export const PASSWORD_REMEDY = `use --password-stdin or ${PASSWORD_ENV}`;
 
-/** The part of SecretStore (core/store/secret-store.ts) the CLI uses. */
-export interface Store {
-  exists(): boolean;
-  create(options: { password?: string; config?: Partial<StoreConfig> }): Promise<void>;
-  readonly config: StoreConfig;
-  setConfig(changes: Partial<StoreConfig>, options?: { password?: string }): Promise<void>;
-  readonly storeId: string;
-  readonly directory: string;
-  isLocked(): boolean;
-  unlock(password: string, options?: { timeout?: number }): Promise<void>;
-  lock(): void;
-  changePassword(
-    oldPassword: string,
-    newPassword: string,
-    options?: { rotateKey?: boolean; onProgress?: (done: number, total: number) => void },
-  ): Promise<void>;
-  reset(options: { force: boolean; password?: string; config?: Partial<StoreConfig> }): Promise<void>;
-  exportDataKey(): Uint8Array;
-  unlockWithDataKey(key: Uint8Array, options?: { timeout?: number }): void;
-}
+export class CliPasswords implements PasswordSource {
+  readonly #context: Context;
+  #stdinLines: Promise<string[]> | undefined;
+  /** Vaults (by name key) whose key goes to the unlock agent after the command. */
+  readonly #prompted = new Set<string>();
 
-export const STORE_MODULE = "secretstore";
-
-export async function storeOf(sm: SecretManagement, vault: string): Promise<Store> {
-  const extension = (await sm.getVaultExtension(vault)) as unknown as { store?: Store };
-  if (extension.store === undefined) {
-    throw new SecretManagementError("UNSUPPORTED", `vault "${vault}" is not a SecretStore`, { vault });
+  constructor(context: Context) {
+    this.#context = context;
   }
-  return extension.store;
+
+  /** With --password-stdin, its first line. */
+  async given(): Promise<string | undefined> {
+    return this.#context.has("password-stdin") ? await this.#stdinLine(0) : undefined;
+  }
+
+  /** A prompt; the key of a store it unlocked or created goes to the unlock agent after the command. */
+  async ask(request: PasswordRequest): Promise<string> {
+    const password = await askOnTerminal(this.#context.runtime, request, PASSWORD_REMEDY);
+    const key = nameKey(request.vault);
+    if (!this.#prompted.has(key)) {
+      this.#prompted.add(key);
+      this.#context.onFinish(() => this.#handOver(request.vault));
+    }
+    return password;
+  }
+
+  /**
+   * The key the unlock agent holds for the store. An agent that does not answer, or holds a key that
+   * no longer fits, is passed over with a warning; a socket directory not safe to use is an error.
+   */
+  async unlockWithHeldKey(request: { storeId: string; unlock: (key: Uint8Array, remainingSeconds: number) => void }): Promise<boolean> {
+    const context = this.#context;
+    const { fetchKey } = await import("./agent.ts");
+    let held;
+    try {
+      held = await fetchKey(context.runtime, (await context.open()).home, request.storeId);
+    } catch (error) {
+      if (error instanceof SecretManagementError && error.code === "PERMISSION_DENIED") throw error;
+      context.warn((error as Error).message);
+      return false;
+    }
+    if (held === undefined) return false;
+    try {
+      request.unlock(held.key, held.remaining);
+      return true;
+    } catch {
+      context.warn("the unlock agent holds a key that does not open this store; ignoring it");
+      return false;
+    } finally {
+      held.key.fill(0);
+    }
+  }
+
+  /** Unlocks a store a command works on directly (`store config`) with the agent's key, when it holds one. */
+  async unlockFromAgent({ store }: SecretStoreVault): Promise<void> {
+    await this.unlockWithHeldKey({
+      storeId: store.storeId,
+      unlock: (key, remainingSeconds) => store.unlockWithDataKey(key, { timeout: remainingSeconds }),
+    });
+  }
+
+  /**
+   * A password a command asks for itself (`store unlock`, the current one for `store password`):
+   * line `index` of stdin with --password-stdin, else SECRETSTORE_PASSWORD, else a no-echo prompt.
+   */
+  async password(vault: string, message: string, index = 0): Promise<string> {
+    if (this.#context.has("password-stdin")) return await this.#stdinLine(index);
+    return this.#context.runtime.env(PASSWORD_ENV) ||
+      (await askOnTerminal(this.#context.runtime, { vault, message, purpose: "unlock" }, PASSWORD_REMEDY));
+  }
+
+  /**
+   * A new password a command sets: line `index` of stdin with --password-stdin, else
+   * SECRETSTORE_PASSWORD where `fromEnvironment` (not when changing the password), else asked twice.
+   */
+  async newPassword(vault: string, index = 0, fromEnvironment = true): Promise<string> {
+    if (this.#context.has("password-stdin")) return await this.#stdinLine(index);
+    const fromEnv = fromEnvironment ? this.#context.runtime.env(PASSWORD_ENV) : undefined;
+    return fromEnv || (await askOnTerminal(this.#context.runtime, { vault, message: "New password: ", purpose: "new" }, PASSWORD_REMEDY));
+  }
+
+  /** Lines of stdin are read once: `store password` takes two passwords from it. */
+  async #stdinLine(index: number): Promise<string> {
+    this.#stdinLines ??= this.#context.runtime.readStdin().then((bytes) => new TextDecoder().decode(bytes).split(/\r?\n/));
+    const line = (await this.#stdinLines)[index];
+    if (line === undefined || line === "") {
+      throw new SecretManagementError("PASSWORD_REQUIRED", "--password-stdin: no password on stdin");
+    }
+    return line;
+  }
+
+  async #handOver(vault: string): Promise<void> {
+    const sm = await this.#context.open();
+    const { secretStoreOf } = await import("../extensions/secretstore/mod.ts");
+    const found = await secretStoreOf(sm, vault);
+    if (found !== undefined && !found.store.isLocked()) await shareWithAgent(this.#context, sm, found);
+  }
+}
+
+/** The SecretStore behind `vault`; UNSUPPORTED when it is another kind of vault. */
+export async function requireStore(sm: SecretManagement, vault: string): Promise<SecretStoreVault> {
+  const { secretStoreOf } = await import("../extensions/secretstore/mod.ts");
+  const found = await secretStoreOf(sm, vault);
+  if (found === undefined) throw new SecretManagementError("UNSUPPORTED", `vault "${vault}" is not a SecretStore`, { vault });
+  return found;
 }
 
 /** The SecretStore vault a `store` command acts on: --vault, else the default one, else the first. */
@@ -53,12 +132,12 @@ export async function storeVaultName(context: Context, sm: SecretManagement): Pr
   if (explicit !== undefined) {
     const vault = vaults.find((v) => v.name.toLowerCase() === explicit.toLowerCase());
     if (vault === undefined) throw new SecretManagementError("VAULT_NOT_FOUND", `no vault named "${explicit}" is registered`);
-    if (vault.module !== STORE_MODULE) {
+    if (!isSecretStoreModule(vault.module)) {
       throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" is not a SecretStore`, { vault: vault.name });
     }
     return vault.name;
   }
-  const stores = vaults.filter((vault) => vault.module === STORE_MODULE);
+  const stores = vaults.filter((vault) => isSecretStoreModule(vault.module));
   const chosen = stores.find((vault) => vault.isDefault) ?? stores[0];
   if (chosen === undefined) {
     throw new SecretManagementError(
@@ -69,85 +148,24 @@ export async function storeVaultName(context: Context, sm: SecretManagement): Pr
   return chosen.name;
 }
 
+/** Whether any registered vault is a SecretStore. */
+export async function hasStoreVault(sm: SecretManagement): Promise<boolean> {
+  return (await sm.getVaults()).some((vault) => isSecretStoreModule(vault.module));
+}
+
 /**
- * First use: registers `local` as a SecretStore (the default unless another vault is) and creates it,
- * with a new password (asked twice on a terminal), or none with --no-password or `authentication:
- * "none"` in `config`. If the store cannot be created, the registration is taken back.
+ * First use with a configuration (`set --no-password`, `store config` on a home without a store):
+ * registers `local` as a SecretStore (the default unless another vault is) and has the vault create
+ * its store. If that fails, the registration is taken back.
  */
-export async function createLocalStore(context: Context, sm: SecretManagement, config: Partial<StoreConfig> = {}): Promise<void> {
-  const noPassword = context.has("no-password") || config.authentication === "none";
-  const password = noPassword ? undefined : await context.newPassword();
+export async function registerLocalStore(context: Context, sm: SecretManagement, config: Partial<StoreConfig>): Promise<void> {
+  const { LOCAL_VAULT } = await import("../core/manager.ts");
   await sm.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, { description: "local encrypted SecretStore" });
-  let store: Store;
   try {
-    store = await storeOf(sm, LOCAL_VAULT.name);
-    if (!store.exists()) {
-      await store.create(noPassword ? { config: { ...config, authentication: "none" } } : { password, config });
-    }
+    await (await requireStore(sm, LOCAL_VAULT.name)).create(config);
   } catch (error) {
     await sm.unregisterVault(LOCAL_VAULT.name);
     throw error;
-  }
-  if (password !== undefined && !context.has("password-stdin") && !context.runtime.env("SECRETSTORE_PASSWORD")) {
-    await shareWithAgent(context, sm, store);
-  }
-}
-
-/**
- * Unlocks the SecretStore vaults a command may touch (`only`, or all of them) before it runs: with the
- * key the unlock agent holds, or with --password-stdin. A store left locked unlocks itself when the
- * command reaches it (SECRETSTORE_PASSWORD, else a prompt on a terminal, else PASSWORD_REQUIRED); if
- * that was a prompt, its key goes to the agent once the command has finished.
- */
-export async function prepareStores(context: Context, sm: SecretManagement, only?: string): Promise<void> {
-  const vaults = (await sm.getVaults()).filter((vault) =>
-    vault.module === STORE_MODULE && (only === undefined || vault.name.toLowerCase() === only.toLowerCase())
-  );
-  for (const vault of vaults) {
-    let store: Store;
-    try {
-      store = await storeOf(sm, vault.name);
-    } catch (error) {
-      if (only !== undefined) throw error;
-      context.warn((error as Error).message);
-      continue;
-    }
-    if (!store.exists() || !store.isLocked() || store.config.authentication === "none") continue;
-    if (await unlockFromAgent(context, sm, store)) continue;
-    if (context.has("password-stdin")) {
-      await store.unlock(await context.password(""));
-    } else if (!context.runtime.env("SECRETSTORE_PASSWORD") && context.runtime.stdinIsTerminal()) {
-      context.onFinish(async () => {
-        if (!store.isLocked()) await shareWithAgent(context, sm, store);
-      });
-    }
-  }
-}
-
-/**
- * Unlocks a store with the key the agent holds; false when it holds none. An agent that does not
- * answer or holds a key that no longer fits is passed over with a warning; a socket directory that
- * is not safe to use is an error.
- */
-async function unlockFromAgent(context: Context, sm: SecretManagement, store: Store): Promise<boolean> {
-  const { fetchKey } = await import("./agent.ts");
-  let held;
-  try {
-    held = await fetchKey(context.runtime, sm.home, store.storeId);
-  } catch (error) {
-    if ((error as SecretManagementError).code === "PERMISSION_DENIED") throw error;
-    context.warn((error as Error).message);
-    return false;
-  }
-  if (held === undefined) return false;
-  try {
-    store.unlockWithDataKey(held.key, { timeout: held.remaining });
-    return true;
-  } catch {
-    context.warn("the unlock agent holds a key that does not open this store; ignoring it");
-    return false;
-  } finally {
-    held.key.fill(0);
   }
 }
 
@@ -158,7 +176,7 @@ async function unlockFromAgent(context: Context, sm: SecretManagement, store: St
 export async function shareWithAgent(
   context: Context,
   sm: SecretManagement,
-  store: Store,
+  { store }: SecretStoreVault,
   options: { required?: boolean } = {},
 ): Promise<void> {
   const timeout = store.config.passwordTimeout;
@@ -181,18 +199,17 @@ export async function shareWithAgent(
  * skips loading the manager, the store engine and the log. Undefined when that does not apply.
  */
 export async function readFromAgent(context: Context, name: string, vault: string | undefined): Promise<SecretValue | undefined> {
-  const [{ VaultRegistry }, { findVaultName }, { resolveHome }, { storeDirectory }] = await Promise.all([
+  const [{ VaultRegistry }, { findVaultName }, { resolveHome }] = await Promise.all([
     import("../core/registry-file.ts"),
     import("../core/registry.ts"),
     import("../core/paths.ts"),
-    import("../extensions/secretstore/directory.ts"),
   ]);
   const home = resolveHome(context.runtime);
   const data = new VaultRegistry(context.runtime, home).read();
   const target = vault ?? data.defaultVault ?? undefined;
   const registered = target === undefined ? undefined : findVaultName(data, target);
   const registration = registered === undefined ? undefined : data.vaults[registered];
-  if (registration?.module !== STORE_MODULE) return undefined;
+  if (registration === undefined || !isSecretStoreModule(registration.module)) return undefined;
   const directory = storeDirectory(context.runtime, home, registration.parameters);
   const { readThroughAgent } = await import("./agent.ts");
   return await readThroughAgent(context.runtime, home, directory, name);

@@ -12,12 +12,46 @@ export interface VaultContext {
   runtime: Runtime;
   /** The SecretManagement home directory (vaults.json lives here). */
   home: string;
-  /** The password the application gave for this vault (`SecretManagement.open({ passwords })`), if any. */
-  password?: string;
-  /** Asks the user for a password on a terminal; PASSWORD_REQUIRED when there is none. */
+  /**
+   * Where this vault's password comes from (`SecretManagement.open({ passwords })`): the one given
+   * without asking, a terminal, and for a SecretStore a data key held elsewhere (the CLI's agent).
+   */
+  passwords: PasswordSource;
+  /** The password given for this vault, else asked on a terminal; PASSWORD_REQUIRED when there is none. */
   prompt(message: string): Promise<string>;
   /** Resolves a `secret://vault/name#field` reference through the other registered vaults. */
   resolveReference(reference: string): Promise<SecretValue>;
+}
+
+/** What a vault asks its password source for when nobody gave it a password. */
+export interface PasswordRequest {
+  vault: string;
+  /** The question on a terminal. */
+  message: string;
+  /** "unlock": the current password; "new": one to create the vault with, asked twice until both match. */
+  purpose: "unlock" | "new";
+}
+
+/**
+ * Where vaults' passwords come from, passed as `SecretManagement.open({ passwords })`. Without one the
+ * manager uses the passwords given by vault name, then a terminal (core/passwords.ts); the CLI passes
+ * its own: the unlock agent, --password-stdin, then a terminal, whose answers it hands to the agent.
+ */
+export interface PasswordSource {
+  /** The password given for `vault` without asking anyone; undefined when there is none. */
+  given(vault: string): Promise<string | undefined>;
+  /** Asks on a terminal; PASSWORD_REQUIRED naming the remedies when there is none. */
+  ask(request: PasswordRequest): Promise<string>;
+  /**
+   * Unlocks a SecretStore with a data key held elsewhere (by the store's id): calls `unlock` with the
+   * key and how many seconds it stays valid (-1: until locked), and zeroes the key after. False when
+   * no key is held, or the one held does not open the store.
+   */
+  unlockWithHeldKey?(request: {
+    vault: string;
+    storeId: string;
+    unlock: (key: Uint8Array, remainingSeconds: number) => void;
+  }): Promise<boolean>;
 }
 
 export interface VaultCapabilities {

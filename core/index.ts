@@ -4,6 +4,8 @@ export { decodeSecret, encodeSecret, metadataFromJson, metadataToJson, secretFro
 export { type ErrorCode, isSecretManagementError, SecretManagementError } from "./errors.ts";
 export {
   defineVault,
+  type PasswordRequest,
+  type PasswordSource,
   type SetSecretOptions as VaultSetSecretOptions,
   type VaultCapabilities,
   type VaultContext,

@@ -5,11 +5,13 @@
 import { SecretManagementError } from "./errors.ts";
 import {
   factoryFromModule,
+  type PasswordSource,
   type VaultContext,
   type VaultExtension,
   type VaultFactory,
   validateExtension,
 } from "./extension.ts";
+import { givenPasswords } from "./passwords.ts";
 import { parseSecretReference, selectField } from "./references.ts";
 import { findVaultName, MemoryRegistry, type Registry, type RegistryData, type VaultRegistration } from "./registry.ts";
 import type { Runtime } from "./runtime.ts";
@@ -78,14 +80,19 @@ export interface OpenOptions {
   cache?: { ttlSeconds: number };
   /**
    * Passwords by vault name, for vaults that need one (a SecretStore): used to unlock it, and to
-   * create the default `local` store on first use. Without one, a vault asks on a terminal.
+   * create the default `local` store on first use. Without one, a vault asks on a terminal. Or a
+   * PasswordSource of the application's own (the CLI's: its unlock agent, --password-stdin, a prompt).
    */
-  passwords?: { readonly [vault: string]: string };
+  passwords?: { readonly [vault: string]: string } | PasswordSource;
   /**
-   * What to tell the user when a vault needs a password and there is no terminal to ask on. The
-   * default names the library's remedies; the CLI names its flags.
+   * What to tell the user when a vault needs a password and there is no terminal to ask on, with
+   * passwords by vault name. The default names the library's remedies.
    */
   passwordRemedy?: string;
+}
+
+function isPasswordSource(passwords: NonNullable<OpenOptions["passwords"]>): passwords is PasswordSource {
+  return typeof passwords.given === "function";
 }
 
 /** The library's ways to give a password where no terminal can ask for one. */
@@ -133,9 +140,8 @@ export class SecretManagement {
   /** Extensions registered as code (module objects), by vault name key: they live in this instance. */
   readonly #factories = new Map<string, VaultFactory>();
   readonly #onVaultError: (error: SecretManagementError) => void;
-  /** OpenOptions.passwords by vault name key. */
-  readonly #passwords = new Map<string, string>();
-  readonly #passwordRemedy: string;
+  /** Where vaults' passwords come from (OpenOptions.passwords). */
+  readonly #passwords: PasswordSource;
   readonly #extensions = new Map<string, { signature: string; extension: Promise<VaultExtension> }>();
   readonly #resolving = new Set<string>();
   /** Registrations of vaults that do not outlive the process: this instance's alone, never in vaults.json. */
@@ -158,13 +164,10 @@ export class SecretManagement {
       throw new SecretManagementError("INVALID_ARGUMENT", "cache.ttlSeconds must be a number of seconds, 0 or more");
     }
     this.#cacheTtlMs = ttlSeconds * 1000;
-    for (const [vault, password] of Object.entries(options.passwords ?? {})) {
-      if (typeof password !== "string" || password === "") {
-        throw new SecretManagementError("INVALID_ARGUMENT", `passwords.${vault} must be a non-empty string`);
-      }
-      this.#passwords.set(nameKey(vault), password);
-    }
-    this.#passwordRemedy = options.passwordRemedy ?? LIBRARY_PASSWORD_REMEDY;
+    const passwords = options.passwords ?? {};
+    this.#passwords = isPasswordSource(passwords)
+      ? passwords
+      : givenPasswords(options.runtime, passwords, options.passwordRemedy ?? LIBRARY_PASSWORD_REMEDY);
   }
 
   static async open(options: OpenOptions): Promise<SecretManagement> {
@@ -624,8 +627,9 @@ export class SecretManagement {
       parameters: structuredClone(registration.parameters),
       runtime: this.runtime,
       home: this.home,
-      password: this.#passwords.get(nameKey(name)),
-      prompt: (message) => this.#prompt(name, message),
+      passwords: this.#passwords,
+      prompt: async (message) =>
+        (await this.#passwords.given(name)) ?? (await this.#passwords.ask({ vault: name, message, purpose: "unlock" })),
       resolveReference: (reference) => this.#resolveNested(name, reference),
     };
     let extension: unknown;
@@ -678,23 +682,6 @@ export class SecretManagement {
       if (error instanceof SecretManagementError) throw error;
       throw fail(error);
     }
-  }
-
-  /**
-   * A vault's password prompt: the password the application gave for it (OpenOptions.passwords), else
-   * the terminal; with neither, PASSWORD_REQUIRED naming the remedies.
-   */
-  async #prompt(vault: string, message: string): Promise<string> {
-    const given = this.#passwords.get(nameKey(vault));
-    if (given !== undefined) return given;
-    if (!this.runtime.stdinIsTerminal()) {
-      throw new SecretManagementError(
-        "PASSWORD_REQUIRED",
-        `vault "${vault}" needs a password and there is no terminal to ask for it on: ${this.#passwordRemedy.replaceAll("<vault>", vault)}`,
-        { vault },
-      );
-    }
-    return await this.runtime.promptSecret(message);
   }
 
   /** Lets an extension read another vault's secret (e.g. a token), refusing reference cycles. */

@@ -6,7 +6,6 @@
 import { type CommandSpec, findCommand, type FlagSpec, GLOBAL_FLAGS, subcommandNames } from "../args.ts";
 import { Context } from "../context.ts";
 import { SecretManagementError } from "../../core/errors.ts";
-import { prepareStores } from "../stores.ts";
 import { COMMANDS } from "../table.ts";
 
 const SCRIPTS: Record<string, string> = {
@@ -88,7 +87,6 @@ async function names(context: Context, kind: string): Promise<string[]> {
   try {
     const sm = await context.open();
     if (kind === "vault") return (await sm.getVaults()).map((vault) => vault.name);
-    await prepareStores(context, sm); // from the unlock agent only: never a prompt here
     const seen = new Map<string, string>();
     for (const info of await sm.getSecretInfo("*")) {
       if (!seen.has(info.name.toLowerCase())) seen.set(info.name.toLowerCase(), info.name); // the first vault wins, as in get

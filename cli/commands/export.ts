@@ -8,7 +8,7 @@ import { absolutePath } from "../../core/paths.ts";
 import { type SealedSecret, sealSecrets } from "../../core/sealed.ts";
 import { SecretManagementError } from "../../core/errors.ts";
 import type { Context } from "../context.ts";
-import { prepareStores, storeVaultName } from "../stores.ts";
+import { storeVaultName } from "../stores.ts";
 
 export async function exportSealed(context: Context): Promise<void> {
   const target = context.flag("sealed");
@@ -20,7 +20,6 @@ export async function exportSealed(context: Context): Promise<void> {
   if (!force && fs.stat(file) !== undefined) throw fileExists(file);
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
-  await prepareStores(context, sm, vault);
   const filter = context.flag("filter") ?? "*";
   const infos = await sm.getSecretInfo(filter, { vault });
   if (infos.length === 0) {

@@ -2,7 +2,6 @@
 import { SecretManagementError } from "../../core/errors.ts";
 import { parseSecretReference } from "../../core/references.ts";
 import type { Context } from "../context.ts";
-import { prepareStores } from "../stores.ts";
 import { secretText } from "../values.ts";
 
 const PLACEHOLDER = /\{\{\s*(secret:\/\/[^\s{}]+)\s*\}\}/g;
@@ -65,7 +64,6 @@ export async function inject(context: Context): Promise<void> {
   }
   const references = placeholderReferences(template);
   const sm = await context.open();
-  if (references.length > 0) await prepareStores(context, sm);
   const values = new Map<string, string>();
   for (const reference of references) values.set(reference, secretText(await sm.resolveReference(reference), reference));
   const output = template.replace(PLACEHOLDER, (_, reference: string) => values.get(reference)!);

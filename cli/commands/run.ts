@@ -11,7 +11,6 @@ import { CREDENTIAL_VARIABLES } from "../../core/process.ts";
 import { isSecretReference } from "../../core/references.ts";
 import type { Context } from "../context.ts";
 import { Masker } from "../mask.ts";
-import { prepareStores } from "../stores.ts";
 import { secretText } from "../values.ts";
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -89,8 +88,6 @@ export async function run(context: Context): Promise<number> {
   }
 
   const sm = await context.open();
-  const references = [...assignments.values()].some((assignment) => assignment.secret);
-  if (references) await prepareStores(context, sm);
   const env: Record<string, string> = { ...inherited };
   const secrets = Object.entries(inherited).filter(([variable]) => CREDENTIAL_VARIABLES.includes(variable)).map(([, value]) => value);
   for (const [variable, { source, secret }] of assignments) {

@@ -6,7 +6,7 @@ import { isSecretReference, parseSecretReference, selectField } from "../../core
 import { type Metadata, type SecretType, type SecretValue, validateMetadata, validateSecretValue } from "../../core/types.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable, progress } from "../output.ts";
-import { createLocalStore, prepareStores, readFromAgent } from "../stores.ts";
+import { readFromAgent, registerLocalStore } from "../stores.ts";
 import { buildSecretValue, parseMetadata, type RawValue } from "../values.ts";
 
 async function readValue(context: Context, type: SecretType): Promise<RawValue> {
@@ -44,15 +44,12 @@ export async function set(context: Context): Promise<void> {
   if (metadata !== undefined) validateMetadata(metadata);
   const sm = await context.open();
   const vault = context.flag("vault");
-  if (vault === undefined && (await sm.getVaults()).length === 0) await createLocalStore(context, sm);
-  else await prepareStores(context, sm, vault ?? (await defaultVault(context)));
+  // First use creates the local store (the manager does, with a password from context.passwords); --no-password makes it without one.
+  if (vault === undefined && context.has("no-password") && (await sm.getVaults()).length === 0) {
+    await registerLocalStore(context, sm, { authentication: "none" });
+  }
   await sm.setSecret(context.arg("name")!, value, { vault, metadata, noClobber: context.has("no-clobber") });
   if (context.has("print")) printValue(context, raw.text!);
-}
-
-async function defaultVault(context: Context): Promise<string | undefined> {
-  const sm = await context.open();
-  return (await sm.getVaults()).find((vault) => vault.isDefault)?.name;
 }
 
 function printValue(context: Context, value: SecretValue): void {
@@ -92,7 +89,6 @@ export async function get(context: Context): Promise<void> {
 
 async function getThroughVaults(context: Context, name: string, vault: string | undefined): Promise<SecretValue> {
   const sm = await context.open();
-  await prepareStores(context, sm, vault);
   return await sm.getSecret(name, vault === undefined ? {} : { vault });
 }
 
@@ -110,7 +106,6 @@ function metadataText(metadata: Metadata): string {
 export async function info(context: Context): Promise<void> {
   const sm = await context.open();
   const vault = context.flag("vault");
-  await prepareStores(context, sm, vault);
   const infos = await sm.getSecretInfo(context.arg("filter") ?? "*", vault === undefined ? {} : { vault });
   if (context.has("json")) return printJson(context, infos);
   if (infos.length === 0) {
@@ -135,7 +130,6 @@ export async function meta(context: Context): Promise<void> {
   const metadata = parseMetadata(pairs);
   const sm = await context.open();
   const vault = context.flag("vault");
-  await prepareStores(context, sm, vault);
   await sm.setSecretInfo(context.arg("name")!, metadata, vault === undefined ? {} : { vault });
 }
 
@@ -143,7 +137,6 @@ export async function remove(context: Context): Promise<void> {
   const vault = context.flag("vault");
   if (vault === undefined) throw context.usage("remove needs --vault <name>: say which vault to remove it from");
   const sm = await context.open();
-  await prepareStores(context, sm, vault);
   await sm.removeSecret(context.arg("name")!, { vault });
 }
 
@@ -162,8 +155,6 @@ export async function copy(context: Context): Promise<number> {
   if (from === undefined || to === undefined) throw context.usage("copy needs --from <vault> and --to <vault>");
   const sm = await context.open();
   await sm.getVaultExtension(to); // a missing target is one error, not one per secret
-  await prepareStores(context, sm, from);
-  if (to.toLowerCase() !== from.toLowerCase()) await prepareStores(context, sm, to);
   const infos = await sm.getSecretInfo(filter, { vault: from });
   const noClobber = context.has("no-clobber");
   const bar = progress(context, infos.length);

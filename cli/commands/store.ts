@@ -1,17 +1,10 @@
 /** `secret store config|unlock|lock|password|reset` and `secret vault unlock` of a SecretStore. */
 import { SecretManagementError } from "../../core/errors.ts";
 import type { SecretManagement } from "../../core/manager.ts";
+import type { StoreConfig } from "../../core/store/secret-store.ts";
 import type { Context } from "../context.ts";
 import { printJson, progress } from "../output.ts";
-import {
-  createLocalStore,
-  prepareStores,
-  shareWithAgent,
-  STORE_MODULE,
-  type StoreConfig,
-  storeOf,
-  storeVaultName,
-} from "../stores.ts";
+import { hasStoreVault, registerLocalStore, requireStore, shareWithAgent, storeVaultName } from "../stores.ts";
 
 /** Where there is no SecretStore yet: what `store config` and first use say instead. */
 const NO_STORE = "there is no SecretStore yet: create one with secret store config --authentication none --interaction none " +
@@ -24,13 +17,13 @@ export async function config(context: Context): Promise<void> {
   if (vault === undefined) {
     // As Set-SecretStoreConfiguration does on a fresh machine: configuring creates the store.
     if (Object.keys(changes).length === 0) throw new SecretManagementError("VAULT_NOT_FOUND", NO_STORE);
-    return await createLocalStore(context, sm, changes);
+    return await registerLocalStore(context, sm, changes);
   }
-  const store = await storeOf(sm, vault);
+  const storeVault = await requireStore(sm, vault);
+  const { store } = storeVault;
   if (!store.exists()) {
     if (Object.keys(changes).length === 0) throw new SecretManagementError("VAULT_NOT_FOUND", NO_STORE, { vault });
-    const noPassword = changes.authentication === "none";
-    return await store.create(noPassword ? { config: changes } : { password: await context.newPassword(), config: changes });
+    return await storeVault.create(changes);
   }
   if (Object.keys(changes).length === 0) {
     if (context.has("json")) return printJson(context, store.config);
@@ -41,18 +34,17 @@ export async function config(context: Context): Promise<void> {
     return;
   }
   if (changes.authentication === "password" && store.config.authentication === "none") {
-    await store.setConfig(changes, { password: await context.newPassword() });
+    await store.setConfig(changes, { password: await context.passwords.newPassword(vault) });
     return;
   }
-  await prepareStores(context, sm, vault);
-  const password = store.isLocked() ? await context.password(`Password for vault ${vault}: `) : undefined;
+  if (store.isLocked()) await context.passwords.unlockFromAgent(storeVault);
+  const password = store.isLocked() ? await context.passwords.password(vault, `Password for vault ${vault}: `) : undefined;
   await store.setConfig(changes, { password });
 }
 
 /** The SecretStore vault `store config` acts on; undefined on a home with none (and no --vault). */
 async function existingStoreVault(context: Context, sm: SecretManagement): Promise<string | undefined> {
-  const stores = (await sm.getVaults()).filter((vault) => vault.module === STORE_MODULE);
-  return stores.length === 0 && context.flag("vault") === undefined ? undefined : await storeVaultName(context, sm);
+  return !(await hasStoreVault(sm)) && context.flag("vault") === undefined ? undefined : await storeVaultName(context, sm);
 }
 
 async function configChanges(context: Context): Promise<Partial<StoreConfig>> {
@@ -77,13 +69,13 @@ async function configChanges(context: Context): Promise<Partial<StoreConfig>> {
 /** Unlocks with a password and hands the key to the unlock agent; fails when the agent does not take it. */
 export async function unlockStore(context: Context, vault: string): Promise<void> {
   const sm = await context.open();
-  const store = await storeOf(sm, vault);
-  if (store.config.authentication === "none") {
+  const storeVault = await requireStore(sm, vault);
+  if (storeVault.store.config.authentication === "none") {
     context.warn(`vault "${vault}" has no password; nothing to unlock`);
     return;
   }
-  await store.unlock(await context.password(`Password for vault ${vault}: `));
-  await shareWithAgent(context, sm, store, { required: true });
+  await storeVault.store.unlock(await context.passwords.password(vault, `Password for vault ${vault}: `));
+  await shareWithAgent(context, sm, storeVault, { required: true });
 }
 
 export async function unlock(context: Context): Promise<void> {
@@ -93,7 +85,7 @@ export async function unlock(context: Context): Promise<void> {
 
 export async function lock(context: Context): Promise<void> {
   const sm = await context.open();
-  const store = await storeOf(sm, await storeVaultName(context, sm));
+  const { store } = await requireStore(sm, await storeVaultName(context, sm));
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home);
   store.lock();
@@ -102,7 +94,7 @@ export async function lock(context: Context): Promise<void> {
 export async function password(context: Context): Promise<void> {
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
-  const store = await storeOf(sm, vault);
+  const { store } = await requireStore(sm, vault);
   if (store.config.authentication === "none") {
     throw new SecretManagementError(
       "UNSUPPORTED",
@@ -110,8 +102,8 @@ export async function password(context: Context): Promise<void> {
       { vault },
     );
   }
-  const current = await context.password(`Current password for vault ${vault}: `, 0);
-  const next = await context.newPassword(1, false);
+  const current = await context.passwords.password(vault, `Current password for vault ${vault}: `, 0);
+  const next = await context.passwords.newPassword(vault, 1, false);
   // The agent holds the key the old password opened: it goes first, whatever happens next.
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home);
@@ -130,7 +122,7 @@ export async function password(context: Context): Promise<void> {
 export async function reset(context: Context): Promise<void> {
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
-  const store = await storeOf(sm, vault);
+  const { store } = await requireStore(sm, vault);
   if (!context.has("force")) {
     if (!context.runtime.stdinIsTerminal()) {
       throw context.usage("reset deletes every secret: confirm with --force when stdin is not a terminal");
@@ -140,7 +132,7 @@ export async function reset(context: Context): Promise<void> {
     }
   }
   const noPassword = context.has("no-password");
-  const newPassword = noPassword ? undefined : await context.newPassword();
+  const newPassword = noPassword ? undefined : await context.passwords.newPassword(vault);
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home); // the old key is worthless now
   await store.reset({

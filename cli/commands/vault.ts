@@ -3,14 +3,14 @@ import { SecretManagementError } from "../../core/errors.ts";
 import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import type { Context } from "../context.ts";
 import { printJson, printTable } from "../output.ts";
-import { STORE_MODULE } from "../stores.ts";
+import { isSecretStoreModule } from "../../extensions/secretstore/registration.ts";
 import { parseParameters } from "../values.ts";
 
 export async function register(context: Context): Promise<void> {
   const sm = await context.open();
   const parameters = parseParameters(context.flagList("param"));
   // The library refuses a relative SecretStore path (it would follow the working directory): resolve it here.
-  if (context.arg("module") === STORE_MODULE && typeof parameters.path === "string" && !isAbsolutePath(parameters.path)) {
+  if (isSecretStoreModule(context.arg("module")!) && typeof parameters.path === "string" && !isAbsolutePath(parameters.path)) {
     parameters.path = joinPath(context.runtime, context.runtime.cwd(), parameters.path);
   }
   const info = await sm.registerVault(context.arg("name")!, context.arg("module")!, {
@@ -92,9 +92,9 @@ export async function unlock(context: Context): Promise<void> {
   const sm = await context.open();
   const name = context.arg("name")!;
   const vault = (await sm.getVaults(name))[0];
-  if (vault?.module === "secretstore") {
+  if (vault !== undefined && isSecretStoreModule(vault.module)) {
     const { unlockStore } = await import("./store.ts");
     return await unlockStore(context, vault.name);
   }
-  await sm.unlockVault(name, await context.password(`Password for vault ${name}: `));
+  await sm.unlockVault(name, await context.passwords.password(name, `Password for vault ${name}: `));
 }

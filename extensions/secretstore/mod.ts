@@ -2,24 +2,41 @@
  * secretstore: the built-in encrypted local vault (core/store/secret-store.ts). Parameters:
  * `path` (store directory, default `<home>/secretstore`), `authentication: "none"` (only used when
  * this vault creates the store on first use) and `kdf` (Argon2id parameters for a store it creates,
- * within the same bounds as the header). A locked store unlocks with the password the application gave
- * (`SecretManagement.open({ passwords })`), else from $SECRETSTORE_PASSWORD, else by
- * prompting when its interaction is "prompt", else fails with PASSWORD_REQUIRED. Unregistering leaves
- * the files in place.
+ * within the same bounds as the header). A locked store unlocks with a key its password source holds
+ * (the CLI's unlock agent), else the password given for it (`SecretManagement.open({ passwords })`),
+ * else $SECRETSTORE_PASSWORD, else by asking when its interaction is "prompt", else fails with
+ * PASSWORD_REQUIRED. Unregistering leaves the files in place. `secretStoreOf(sm, vault)` reaches the
+ * engine of a registered SecretStore (configuration, locking, the agent's key).
  */
 import { SecretManagementError } from "../../core/errors.ts";
+import type { SecretManagement } from "../../core/manager.ts";
 import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import { defineVault, type VaultContext, type VaultExtension } from "../../core/extension.ts";
-import { type KdfParams, SecretStore } from "../../core/store/secret-store.ts";
+import { type KdfParams, SecretStore, type StoreConfig } from "../../core/store/secret-store.ts";
 import { SECRET_TYPES } from "../../core/types.ts";
-import { storeDirectory } from "./directory.ts";
+import { PASSWORD_ENV, storeDirectory } from "./registration.ts";
 
-export const PASSWORD_ENV = "SECRETSTORE_PASSWORD";
-const NEW_PASSWORD_ATTEMPTS = 3;
+export { isSecretStoreModule, PASSWORD_ENV, SECRETSTORE_MODULE } from "./registration.ts";
 
-export interface SecretStoreVault extends VaultExtension {
-  /** Not part of the extension contract: the CLI reaches config, lock and the unlock agent through it. */
+/** A registered SecretStore vault, as `secretStoreOf` gives it. */
+export interface SecretStoreVault {
+  readonly vault: string;
+  /** The engine: configuration, locking, the data key for the unlock agent. */
   readonly store: SecretStore;
+  /**
+   * Creates the store if it does not exist yet. Its password comes as for unlocking (given, then
+   * $SECRETSTORE_PASSWORD, else a new one asked twice); none when `config.authentication` or the
+   * vault's `authentication` parameter is "none".
+   */
+  create(config?: Partial<StoreConfig>): Promise<void>;
+}
+
+/** The SecretStore behind each extension this module made, for `secretStoreOf`. */
+const storeVaults = new WeakMap<VaultExtension, SecretStoreVault>();
+
+/** The SecretStore behind a registered vault (by name, ignoring case); undefined when it is another kind of vault. */
+export async function secretStoreOf(sm: SecretManagement, vault: string): Promise<SecretStoreVault | undefined> {
+  return storeVaults.get(await sm.getVaultExtension(vault));
 }
 
 function invalid(message: string): SecretManagementError {
@@ -54,27 +71,23 @@ function readParameters(context: VaultContext) {
   };
 }
 
-export default defineVault(async (context): Promise<SecretStoreVault> => {
+export default defineVault(async (context): Promise<VaultExtension> => {
   const { directory, noPassword, kdf } = readParameters(context);
+  const { vaultName: vault, passwords } = context;
   const store = await SecretStore.open({ runtime: context.runtime, directory, kdf });
 
-  async function newPassword(): Promise<string> {
-    for (let attempt = 1; attempt <= NEW_PASSWORD_ATTEMPTS; attempt++) {
-      const first = await context.prompt(`New password for SecretStore vault "${context.vaultName}": `);
-      const second = await context.prompt("Repeat the password: ");
-      if (first !== "" && first === second) return first;
-      context.runtime.writeStderr(first === "" ? "The password must not be empty.\n" : "The passwords do not match.\n");
-    }
-    throw new SecretManagementError("PASSWORD_REQUIRED", `no new password was confirmed after ${NEW_PASSWORD_ATTEMPTS} attempts`);
+  /** The password given for this vault, else $SECRETSTORE_PASSWORD; undefined when neither is set. */
+  async function givenPassword(): Promise<string | undefined> {
+    return (await passwords.given(vault)) || context.runtime.env(PASSWORD_ENV) || undefined;
   }
 
-  async function create(password?: string): Promise<void> {
+  async function create(options: { password?: string; config?: Partial<StoreConfig> } = {}): Promise<void> {
+    const config: Partial<StoreConfig> = noPassword ? { ...options.config, authentication: "none" } : options.config ?? {};
     try {
-      if (noPassword) await store.create({ config: { authentication: "none" } });
-      else {
-        const given = password ?? context.password ?? context.runtime.env(PASSWORD_ENV);
-        await store.create({ password: given ?? (await newPassword()) });
-      }
+      if (config.authentication === "none") return await store.create({ config });
+      const password = options.password ?? (await givenPassword()) ??
+        (await passwords.ask({ vault, message: "New password: ", purpose: "new" }));
+      await store.create({ password, config });
     } catch (error) {
       // Another process created it first: use theirs.
       if (!(error instanceof SecretManagementError && error.code === "VAULT_EXISTS")) throw error;
@@ -84,14 +97,16 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
   async function ready(): Promise<void> {
     if (!store.exists()) await create();
     if (!store.isLocked()) return;
-    const password = context.password ?? context.runtime.env(PASSWORD_ENV);
-    if (password !== undefined && password !== "") return await store.unlock(password);
+    const unlock = (key: Uint8Array, remainingSeconds: number) => store.unlockWithDataKey(key, { timeout: remainingSeconds });
+    if (await passwords.unlockWithHeldKey?.({ vault, storeId: store.storeId, unlock })) return;
+    const password = await givenPassword();
+    if (password !== undefined) return await store.unlock(password);
     if (store.config.interaction === "prompt") {
-      return await store.unlock(await context.prompt(`Password for SecretStore vault "${context.vaultName}": `));
+      return await store.unlock(await passwords.ask({ vault, message: `Password for SecretStore vault "${vault}": `, purpose: "unlock" }));
     }
     throw new SecretManagementError(
       "PASSWORD_REQUIRED",
-      `SecretStore vault "${context.vaultName}" is locked and its interaction is "none": unlock it first or set ${PASSWORD_ENV}`,
+      `SecretStore vault "${vault}" is locked and its interaction is "none": unlock it first or set ${PASSWORD_ENV}`,
     );
   }
 
@@ -117,8 +132,7 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
     throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
   };
 
-  return {
-    store,
+  const extension: VaultExtension = {
     capabilities: { metadata: true, types: SECRET_TYPES },
     getSecret: (name) => inExisting(() => undefined, () => store.get(name)),
     setSecret: (name, value, metadata, options) => withStore(() => store.set(name, value, metadata, options)),
@@ -129,11 +143,13 @@ export default defineVault(async (context): Promise<SecretStoreVault> => {
     test: async () => !store.exists() || (await withStore(async () => (await store.get("secretstore-test-probe"), true))),
     async unlock(password) {
       // Unlocking a store that does not exist yet creates it with that password.
-      if (!store.exists()) return await create(password);
+      if (!store.exists()) return await create({ password });
       await store.unlock(password);
     },
     async unregister() {
       store.lock(); // the files stay: unregistering forgets the vault, it does not delete secrets
     },
   };
+  storeVaults.set(extension, { vault, store, create: (config) => create({ config }) });
+  return extension;
 });
