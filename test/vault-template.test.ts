@@ -52,6 +52,7 @@ describe("the vault template, packed and installed", () => {
       spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home), input, encoding: "utf8" });
     expect(run(["vault", "register", "notes", NAME, "--param", `path=${file}`])).toMatchObject({ status: 0 });
     expect(JSON.parse(run(["vault", "list", "--json"]).stdout)).toMatchObject([{ name: "notes", module: NAME, version: "1.0.0" }]);
+    expect(run(["vault", "list"]).stdout).toContain(`notes  ${NAME}@1.0.0  yes`);
     expect(run(["set", "api-token", "--stdin", "--vault", "notes", "--meta", "owner=ops"], "s3cret")).toMatchObject({ status: 0 });
     expect(run(["get", "API-TOKEN"])).toMatchObject({ status: 0, stdout: "s3cret" });
     expect(JSON.parse(run(["info", "--json"]).stdout)).toEqual([

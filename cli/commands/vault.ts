@@ -47,7 +47,13 @@ export async function list(context: Context): Promise<void> {
   printTable(
     context,
     ["NAME", "MODULE", "DEFAULT", "DESCRIPTION"],
-    vaults.map((vault) => [vault.name, vault.module, vault.isDefault ? "yes" : "", vault.description]),
+    // A vault installed as a package shows the version it was registered with.
+    vaults.map((vault) => [
+      vault.name,
+      vault.version === undefined ? vault.module : `${vault.module}@${vault.version}`,
+      vault.isDefault ? "yes" : "",
+      vault.description,
+    ]),
   );
 }
 
