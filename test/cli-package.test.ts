@@ -1,6 +1,9 @@
-/** The packed npm package in an empty project: the library imports with its types, and `npx secret` runs. */
+/**
+ * The packed npm package in an empty project: the library imports with its types, `npx secret` runs
+ * the bundled bin, and the completion script it prints completes with no `secret` on PATH.
+ */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
@@ -66,5 +69,25 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
     expect(run(["get", "token"], { CI_TOKEN: "t-1" })).toMatchObject({ status: 0, stdout: "t-1" });
     expect(run(["get", "missing"]).status).toBe(3);
+  });
+
+  it("the bin is the bundled file, and its completion script calls back the command line that printed it", () => {
+    const installed = join(project, "node_modules/secretmanagement");
+    const bin = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).bin.secret;
+    expect(bin).toBe("./dist/bin/secret.js");
+    const home = tempHome("npx-completion-home");
+    const env = homeEnv(home);
+    expect(spawnSync("npx", ["--no-install", "secret", "vault", "register", "ci", "env", "--param", "prefix=CI"], { cwd: project, env }).status)
+      .toBe(0);
+    const script = spawnSync("npx", ["--no-install", "secret", "completion", "bash"], { cwd: project, env, encoding: "utf8" }).stdout;
+    expect(script).toContain(join(installed, "dist/bin/main.js"));
+    writeFileSync(join(home, "completion.bash"), script);
+    // No secret on PATH: only the command line inside the script can answer.
+    const result = spawnSync("bash", ["-c", [
+      `source ${join(home, "completion.bash")}`,
+      "COMP_WORDS=(secret vault li); COMP_CWORD=2; _secret_complete; echo \"${COMPREPLY[*]}\"",
+      "COMP_WORDS=(secret get --vault c); COMP_CWORD=3; _secret_complete; echo \"${COMPREPLY[*]}\"",
+    ].join("\n")], { env: { ...env, PATH: "/usr/bin:/bin" }, encoding: "utf8" });
+    expect(result.stdout).toBe("list\nci\n");
   });
 });
