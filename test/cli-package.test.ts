@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
-import { ROOT } from "./helpers/runtimes.ts";
+import { BIN, ROOT } from "./helpers/runtimes.ts";
 
 describe("npm package", () => {
   let project: string;
@@ -89,5 +89,28 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
       "COMP_WORDS=(secret get --vault c); COMP_CWORD=3; _secret_complete; echo \"${COMPREPLY[*]}\"",
     ].join("\n")], { env: { ...env, PATH: "/usr/bin:/bin" }, encoding: "utf8" });
     expect(result.stdout).toBe("list\nci\n");
+  });
+
+  it("bun x --bun runs the bin on Bun (plain bun x honours its node shebang); deno runs it as npm:secretmanagement", () => {
+    const home = tempHome("bun-deno-consumer-home");
+    const env = homeEnv(home, { CI_TOKEN: "t-2" });
+    const callBack = (command: string, args: string[]) => {
+      const result = spawnSync(command, [...args, "completion", "bash"], { cwd: project, env, encoding: "utf8" });
+      return /COMPREPLY=\(\$\('([^']+)'/.exec(result.stdout)?.[1];
+    };
+    expect(callBack(join(BIN, "bun"), ["x", "--bun", "secret"])).toMatch(/bun(\.exe)?$/);
+    expect(callBack(join(BIN, "bun"), ["x", "secret"])).toMatch(/node$/);
+    const bun = (args: string[]) => spawnSync(join(BIN, "bun"), ["x", "--bun", "secret", ...args], { cwd: project, env, encoding: "utf8" });
+    expect(bun(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
+    expect(bun(["get", "token"])).toMatchObject({ status: 0, stdout: "t-2" });
+    // The CLI flags docs/install.md gives for Deno.
+    const denoFlags = ["--allow-env", "--allow-sys=uid,hostname", `--allow-read=${home}`, `--allow-write=${home}`, "--allow-net", "--allow-run"];
+    expect(callBack(join(BIN, "deno"), ["run", "--quiet", ...denoFlags, "npm:secretmanagement"])).toMatch(/deno$/);
+    const deno = spawnSync(join(BIN, "deno"), ["run", "--quiet", "--no-prompt", ...denoFlags, "npm:secretmanagement", "get", "token"], {
+      cwd: project,
+      env,
+      encoding: "utf8",
+    });
+    expect(deno).toMatchObject({ status: 0, stdout: "t-2", stderr: "" });
   });
 });
