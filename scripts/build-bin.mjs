@@ -51,7 +51,9 @@ function lazyName(specifier, resolveDir) {
 const splitLazyImports = {
   name: "split-lazy-imports",
   setup(build) {
-    build.onResolve({ filter: /\/core\/errors\.ts$/ }, () => ({ path: "../core/errors.js", external: true }));
+    const errors = join(root, "core", "errors.ts");
+    build.onResolve({ filter: /errors\.ts$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === errors ? { path: "../core/errors.js", external: true } : undefined);
     build.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind !== "dynamic-import") return undefined;
       const name = lazyName(args.path, args.resolveDir);

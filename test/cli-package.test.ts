@@ -71,6 +71,17 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["get", "missing"]).status).toBe(3);
   });
 
+  it("keeps the codes of errors thrown deep inside the bundled bin: a locked store exits 4", () => {
+    const home = tempHome("locked-consumer-home");
+    const run = (args: string[], env: Record<string, string> = {}, input = "") =>
+      spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home, env), input, encoding: "utf8" });
+    expect(run(["set", "db", "--stdin"], { SECRETSTORE_PASSWORD: "pw-1" }, "v").status).toBe(0);
+    expect(run(["get", "db"])).toMatchObject({
+      status: 4,
+      stderr: expect.stringContaining('vault "local": a password is required'),
+    });
+  });
+
   it("the bin is the bundled file, and its completion script calls back the command line that printed it", () => {
     const installed = join(project, "node_modules/secretmanagement");
     const bin = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).bin.secret;
