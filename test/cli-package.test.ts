@@ -3,7 +3,8 @@
  * the bundled bin, and the completion script it prints completes with no `secret` on PATH.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import module from "node:module";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
@@ -69,6 +70,18 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
     expect(run(["get", "token"], { CI_TOKEN: "t-1" })).toMatchObject({ status: 0, stdout: "t-1" });
     expect(run(["get", "missing"]).status).toBe(3);
+  });
+
+  it("the bin turns on Node's module compile cache where Node has one (22.1+)", () => {
+    const tmp = tempHome("compile-cache-tmp");
+    const env = homeEnv(tempHome("compile-cache-home"), { TMPDIR: tmp, NODE_COMPILE_CACHE: undefined });
+    const bin = join(project, "node_modules/secretmanagement/dist/bin/secret.js");
+    expect(spawnSync(process.execPath, [bin, "--version"], { env, encoding: "utf8" }).stdout).toMatch(/^secret /);
+    // Node's default cache directory when the program enables it without one: <tmpdir>/node-compile-cache.
+    const cache = join(tmp, "node-compile-cache");
+    expect(existsSync(cache) && readdirSync(cache).length > 0).toBe(
+      typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function",
+    );
   });
 
   it("keeps the codes of errors thrown deep inside the bundled bin: a locked store exits 4", () => {
