@@ -1,8 +1,9 @@
 /**
  * `npm run bench:cli`: wall-clock latency of `secret get` with the unlock agent holding the store key,
  * against `pass show` (Debian pass + gpg, passphrase-less key) measured in the same run, for each way
- * users run the CLI: the npm bin on Node (the bundled dist/bin/secret.js; on Node 24 too when .ci/run
- * installed it), Deno and Bun on the sources, and the standalone binary (`npm run build:binary`).
+ * users run the CLI: the npm bin (the bundled dist/bin/secret.js) on Node (on Node 24 too when .ci/run
+ * installed it) and on Bun (`bun x --bun secret`), Deno and Bun on the sources, and the standalone
+ * binary (`npm run build:binary`).
  * Also `secret --version` (bare start-up) and a cold `get` with SECRETSTORE_PASSWORD and no agent (the
  * Argon2id KDF), so the table shows where the time goes. Everything lives in a temp dir removed at the end.
  * Targets (issue 12) for `secret get`: Node <= 1.5x pass show, Deno <= 1.2x, Bun and the binary <= 1.0x.
@@ -78,13 +79,13 @@ const p90 = (s: number[]) => s[Math.min(s.length - 1, Math.floor(s.length * 0.9)
 
 function table(title: string, cases: Case[], baseline: number, targets: Record<string, number> = {}): void {
   console.log(`\n${title}`);
-  console.log(`${"command".padEnd(34)}${"median".padStart(8)}${"p90".padStart(8)}${"vs pass".padStart(9)}  target`);
+  console.log(`${"command".padEnd(38)}${"median".padStart(8)}${"p90".padStart(8)}${"vs pass".padStart(9)}  target`);
   for (const { label, samples } of cases) {
     const ratio = median(samples) / baseline;
     const target = targets[label];
     const verdict = target === undefined ? "" : `<= ${target.toFixed(1)}x ${ratio <= target ? "met" : "NOT met"}`;
     console.log(
-      `${label.padEnd(34)}${median(samples).toFixed(1).padStart(8)}${p90(samples).toFixed(1).padStart(8)}${
+      `${label.padEnd(38)}${median(samples).toFixed(1).padStart(8)}${p90(samples).toFixed(1).padStart(8)}${
         ratio.toFixed(2).padStart(8)
       }x  ${verdict}`,
     );
@@ -102,7 +103,9 @@ try {
     ["node (npm bin)", ["node", join(ROOT, "dist/bin/secret.js")]],
     ...(existsSync(NODE24) ? [["node 24 (npm bin)", [NODE24, join(ROOT, "dist/bin/secret.js")]] as [string, string[]]] : []),
     ["deno", [join(BIN, "deno"), "run", "--quiet", ...denoFlags, join(ROOT, "cli/main.ts")]],
-    ["bun", [join(BIN, "bun"), join(ROOT, "cli/main.ts")]],
+    // `bun x --bun secret` runs the npm bin; Bun also runs the sources directly.
+    ["bun (npm bin)", [join(BIN, "bun"), join(ROOT, "dist/bin/secret.js")]],
+    ["bun (sources)", [join(BIN, "bun"), join(ROOT, "cli/main.ts")]],
     ["binary", [binary]],
   ];
 
@@ -142,7 +145,8 @@ try {
     "secret get, node (npm bin)": 1.5,
     "secret get, node 24 (npm bin)": 1.5,
     "secret get, deno": 1.2,
-    "secret get, bun": 1.0,
+    "secret get, bun (npm bin)": 1.0,
+    "secret get, bun (sources)": 1.0,
     "secret get, binary": 1.0,
   };
   table(`secret CLI latency, ${RUNS} rounds after ${WARMUP} warm-up rounds (ms, wall clock; get through the unlock agent)`, warm, baseline, targets);

@@ -84,15 +84,22 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     );
   });
 
-  it("keeps the codes of errors thrown deep inside the bundled bin: a locked store exits 4", () => {
+  it("keeps the codes of errors thrown deep inside the bundled bin (a locked store exits 4); its agent serves the key", () => {
     const home = tempHome("locked-consumer-home");
     const run = (args: string[], env: Record<string, string> = {}, input = "") =>
       spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home, env), input, encoding: "utf8" });
-    expect(run(["set", "db", "--stdin"], { SECRETSTORE_PASSWORD: "pw-1" }, "v").status).toBe(0);
+    expect(run(["set", "db", "--stdin"], { SECRETSTORE_PASSWORD: "pw-1" }, "v")).toMatchObject({ status: 0, stderr: "" });
     expect(run(["get", "db"])).toMatchObject({
       status: 4,
       stderr: expect.stringContaining('vault "local": a password is required'),
     });
+    // The unlock agent, started by the bundled bin as dist/bin/main.js, serves the key to the next call.
+    expect(run(["store", "unlock", "--password-stdin"], {}, "pw-1\n")).toMatchObject({ status: 0, stderr: "" });
+    try {
+      expect(run(["get", "db"])).toMatchObject({ status: 0, stdout: "v" });
+    } finally {
+      expect(run(["store", "lock"])).toMatchObject({ status: 0, stderr: "" });
+    }
   });
 
   it("the bin is the bundled file, and its completion script calls back the command line that printed it", () => {
