@@ -144,4 +144,28 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     });
     expect(deno).toMatchObject({ status: 0, stdout: "t-2", stderr: "" });
   });
+
+  it("on Bun the bin never sets up process.stdout or process.stderr (Node's stream layer costs Bun ~12 ms CPU)", () => {
+    const home = tempHome("bun-streams-home");
+    const trap = join(home, "trap.mjs");
+    writeFileSync(trap, `import { writeSync } from "node:fs";
+for (const name of ["stdout", "stderr"]) {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    get() {
+      writeSync(2, "process." + name + " touched\\n");
+      Object.defineProperty(process, name, own);
+      return process[name];
+    },
+  });
+}`);
+    const bin = join(project, "node_modules/secretmanagement/dist/bin/secret.js");
+    const bun = (args: string[]) =>
+      spawnSync(join(BIN, "bun"), ["--preload", trap, bin, ...args], { env: homeEnv(home, { CI_TOKEN: "t-3" }), encoding: "utf8" });
+    expect(bun(["--version"])).toMatchObject({ status: 0, stderr: "" });
+    expect(bun(["vault", "register", "ci", "env", "--param", "prefix=CI"])).toMatchObject({ status: 0, stderr: "" });
+    expect(bun(["get", "token"])).toMatchObject({ status: 0, stdout: "t-3", stderr: "" });
+    expect(bun(["get", "missing"])).toMatchObject({ status: 3, stderr: 'secret: no secret named "missing" in any vault\n' });
+  });
 });
