@@ -3,6 +3,8 @@
  * `node:tty` natively), Bun's own process spawning and stdin. No platform cipher: Bun's node:crypto
  * lacks ChaCha20-Poly1305, so the SecretStore uses @noble/ciphers there.
  */
+import { writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { childEnvironment } from "../core/process.ts";
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { nodeCompatibleRuntime } from "./node.ts";
@@ -51,6 +53,15 @@ function bunSpawn(command: string, args: string[], options: SpawnOptions = {}): 
   };
 }
 
+/**
+ * Writes to a file descriptor synchronously, as Deno does. On Bun the first touch of process.stdout
+ * or process.stderr sets up Node's stream layer, which costs more CPU than the whole `secret get`.
+ */
+function writeAllSync(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+}
+
 const tlsOptions = new Map<string, Record<string, unknown>>();
 
 export const bunRuntime: Runtime = {
@@ -60,6 +71,9 @@ export const bunRuntime: Runtime = {
     return tlsOptions.get(pem);
   },
   name: "bun",
+  stdoutIsTerminal: () => isatty(1),
+  writeStdout: (data) => writeAllSync(1, data),
+  writeStderr: (data) => writeAllSync(2, data),
   readStdin: () => Bun.stdin.bytes(),
   spawn: bunSpawn,
 };

@@ -155,8 +155,12 @@ export async function stopAgent(runtime: Runtime, home: string): Promise<boolean
   return answered;
 }
 
-/** How to run this CLI again on the runtime running it now. */
-async function selfCommand(): Promise<string[]> {
+/**
+ * How to run this CLI again on the runtime running it now (the agent, the completion script's
+ * call-back). A standalone executable (`bun build --compile`) is its own whole command line.
+ */
+export async function selfCommand(): Promise<string[]> {
+  if (/\/\$bunfs\/|~BUN/.test(import.meta.url)) return [process.execPath];
   const { fileURLToPath } = await import("node:url");
   const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
   const deno = (globalThis as { Deno?: unknown }).Deno !== undefined;

@@ -23,6 +23,12 @@ interface DenoGlobals {
   stderr: { writeSync(data: Uint8Array): number; isTerminal(): boolean };
 }
 const deno = (globalThis as { Deno?: DenoGlobals }).Deno;
+/**
+ * On Bun, output goes to the file descriptors synchronously (as the Bun adapter's does): the first touch
+ * of process.stdout there sets up Node's stream layer, which costs more than a whole `secret get`.
+ */
+const bunFs = (globalThis as { Bun?: unknown }).Bun !== undefined ? await import("node:fs") : undefined;
+const bunStream = (fd: number) => ({ writeSync: (data: Uint8Array) => bunFs!.writeSync(fd, data) });
 
 function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
   const bytes = new TextEncoder().encode(text);
@@ -35,8 +41,10 @@ function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string)
 
 const io = {
   args: (): string[] => (deno ? [...deno.args] : process.argv.slice(2)),
-  out: (text: string) => (deno ? writeAll(deno.stdout, text) : void process.stdout.write(text)),
-  err: (text: string) => (deno ? writeAll(deno.stderr, text) : void process.stderr.write(text)),
+  out: (text: string) =>
+    deno ? writeAll(deno.stdout, text) : bunFs ? writeAll(bunStream(1), text) : void process.stdout.write(text),
+  err: (text: string) =>
+    deno ? writeAll(deno.stderr, text) : bunFs ? writeAll(bunStream(2), text) : void process.stderr.write(text),
   env: (name: string) => (deno ? deno.env.get(name) : process.env[name]),
   stderrIsTerminal: () => (deno ? deno.stderr.isTerminal() : process.stderr.isTTY === true),
 };
@@ -108,7 +116,7 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write("", () => resolve()));
 }
 
-if (!deno) ignoreBrokenStdout();
+if (!deno && !bunFs) ignoreBrokenStdout(); // Deno and Bun write synchronously: writeAll catches EPIPE
 const code = await main(io.args());
 if (deno) {
   deno.exit(code); // Deno writes synchronously: nothing is pending

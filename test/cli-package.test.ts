@@ -1,11 +1,15 @@
-/** The packed npm package in an empty project: the library imports with its types, and `npx secret` runs. */
+/**
+ * The packed npm package in an empty project: the library imports with its types, `npx secret` runs
+ * the bundled bin, and the completion script it prints completes with no `secret` on PATH.
+ */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import module from "node:module";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { homeEnv } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
-import { ROOT } from "./helpers/runtimes.ts";
+import { BIN, ROOT } from "./helpers/runtimes.ts";
 
 describe("npm package", () => {
   let project: string;
@@ -66,5 +70,102 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
     expect(run(["get", "token"], { CI_TOKEN: "t-1" })).toMatchObject({ status: 0, stdout: "t-1" });
     expect(run(["get", "missing"]).status).toBe(3);
+  });
+
+  it("the bin turns on Node's module compile cache where Node has one (22.1+)", () => {
+    const tmp = tempHome("compile-cache-tmp");
+    const env = homeEnv(tempHome("compile-cache-home"), { TMPDIR: tmp, NODE_COMPILE_CACHE: undefined });
+    const bin = join(project, "node_modules/secretmanagement/dist/bin/secret.js");
+    expect(spawnSync(process.execPath, [bin, "--version"], { env, encoding: "utf8" }).stdout).toMatch(/^secret /);
+    // Node's default cache directory when the program enables it without one: <tmpdir>/node-compile-cache.
+    const cache = join(tmp, "node-compile-cache");
+    expect(existsSync(cache) && readdirSync(cache).length > 0).toBe(
+      typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function",
+    );
+  });
+
+  it("keeps the codes of errors thrown deep inside the bundled bin (a locked store exits 4); its agent serves the key", () => {
+    const home = tempHome("locked-consumer-home");
+    const run = (args: string[], env: Record<string, string> = {}, input = "") =>
+      spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home, env), input, encoding: "utf8" });
+    expect(run(["set", "db", "--stdin"], { SECRETSTORE_PASSWORD: "pw-1" }, "v")).toMatchObject({ status: 0, stderr: "" });
+    expect(run(["get", "db"])).toMatchObject({
+      status: 4,
+      stderr: expect.stringContaining('vault "local": a password is required'),
+    });
+    // The unlock agent, started by the bundled bin as dist/bin/main.js, serves the key to the next call.
+    expect(run(["store", "unlock", "--password-stdin"], {}, "pw-1\n")).toMatchObject({ status: 0, stderr: "" });
+    try {
+      expect(run(["get", "db"])).toMatchObject({ status: 0, stdout: "v" });
+    } finally {
+      expect(run(["store", "lock"])).toMatchObject({ status: 0, stderr: "" });
+    }
+  });
+
+  it("the bin is the bundled file, and its completion script calls back the command line that printed it", () => {
+    const installed = join(project, "node_modules/secretmanagement");
+    const bin = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).bin.secret;
+    expect(bin).toBe("./dist/bin/secret.js");
+    const home = tempHome("npx-completion-home");
+    const env = homeEnv(home);
+    expect(spawnSync("npx", ["--no-install", "secret", "vault", "register", "ci", "env", "--param", "prefix=CI"], { cwd: project, env }).status)
+      .toBe(0);
+    const script = spawnSync("npx", ["--no-install", "secret", "completion", "bash"], { cwd: project, env, encoding: "utf8" }).stdout;
+    expect(script).toContain(join(installed, "dist/bin/main.js"));
+    writeFileSync(join(home, "completion.bash"), script);
+    // No secret on PATH: only the command line inside the script can answer.
+    const result = spawnSync("bash", ["-c", [
+      `source ${join(home, "completion.bash")}`,
+      "COMP_WORDS=(secret vault li); COMP_CWORD=2; _secret_complete; echo \"${COMPREPLY[*]}\"",
+      "COMP_WORDS=(secret get --vault c); COMP_CWORD=3; _secret_complete; echo \"${COMPREPLY[*]}\"",
+    ].join("\n")], { env: { ...env, PATH: "/usr/bin:/bin" }, encoding: "utf8" });
+    expect(result.stdout).toBe("list\nci\n");
+  });
+
+  it("bun x --bun runs the bin on Bun (plain bun x honours its node shebang); deno runs it as npm:secretmanagement", () => {
+    const home = tempHome("bun-deno-consumer-home");
+    const env = homeEnv(home, { CI_TOKEN: "t-2" });
+    const callBack = (command: string, args: string[]) => {
+      const result = spawnSync(command, [...args, "completion", "bash"], { cwd: project, env, encoding: "utf8" });
+      return /COMPREPLY=\(\$\('([^']+)'/.exec(result.stdout)?.[1];
+    };
+    expect(callBack(join(BIN, "bun"), ["x", "--bun", "secret"])).toMatch(/bun(\.exe)?$/);
+    expect(callBack(join(BIN, "bun"), ["x", "secret"])).toMatch(/node$/);
+    const bun = (args: string[]) => spawnSync(join(BIN, "bun"), ["x", "--bun", "secret", ...args], { cwd: project, env, encoding: "utf8" });
+    expect(bun(["vault", "register", "ci", "env", "--param", "prefix=CI"]).status).toBe(0);
+    expect(bun(["get", "token"])).toMatchObject({ status: 0, stdout: "t-2" });
+    // The CLI flags docs/install.md gives for Deno.
+    const denoFlags = ["--allow-env", "--allow-sys=uid,hostname", `--allow-read=${home}`, `--allow-write=${home}`, "--allow-net", "--allow-run"];
+    expect(callBack(join(BIN, "deno"), ["run", "--quiet", ...denoFlags, "npm:secretmanagement"])).toMatch(/deno$/);
+    const deno = spawnSync(join(BIN, "deno"), ["run", "--quiet", "--no-prompt", ...denoFlags, "npm:secretmanagement", "get", "token"], {
+      cwd: project,
+      env,
+      encoding: "utf8",
+    });
+    expect(deno).toMatchObject({ status: 0, stdout: "t-2", stderr: "" });
+  });
+
+  it("on Bun the bin never sets up process.stdout or process.stderr (Node's stream layer costs Bun ~12 ms CPU)", () => {
+    const home = tempHome("bun-streams-home");
+    const trap = join(home, "trap.mjs");
+    writeFileSync(trap, `import { writeSync } from "node:fs";
+for (const name of ["stdout", "stderr"]) {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    get() {
+      writeSync(2, "process." + name + " touched\\n");
+      Object.defineProperty(process, name, own);
+      return process[name];
+    },
+  });
+}`);
+    const bin = join(project, "node_modules/secretmanagement/dist/bin/secret.js");
+    const bun = (args: string[]) =>
+      spawnSync(join(BIN, "bun"), ["--preload", trap, bin, ...args], { env: homeEnv(home, { CI_TOKEN: "t-3" }), encoding: "utf8" });
+    expect(bun(["--version"])).toMatchObject({ status: 0, stderr: "" });
+    expect(bun(["vault", "register", "ci", "env", "--param", "prefix=CI"])).toMatchObject({ status: 0, stderr: "" });
+    expect(bun(["get", "token"])).toMatchObject({ status: 0, stdout: "t-3", stderr: "" });
+    expect(bun(["get", "missing"])).toMatchObject({ status: 3, stderr: 'secret: no secret named "missing" in any vault\n' });
   });
 });

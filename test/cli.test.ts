@@ -407,7 +407,7 @@ describe("secret completion", () => {
     for (const shell of ["bash", "zsh", "fish"]) {
       const result = secret(rt, home, ["completion", shell]);
       expect(result.status).toBe(0);
-      expect(result.stdout).toContain("secret __complete --");
+      expect(result.stdout).toContain(" __complete --");
     }
     expect(secret(rt, home, ["completion", "tcsh"]).status).toBe(2);
   });

@@ -1,40 +1,60 @@
 /**
  * Shell completion: `secret completion bash|zsh|fish` prints a script that calls back into
- * `secret __complete -- <words so far>`, which answers from the same command table as the parser,
- * plus the registered vault names and secret names.
+ * `<the command line that printed it> __complete -- <words so far>`, which answers from the same
+ * command table as the parser, plus the registered vault names and secret names. Calling back the
+ * same command line (`node …/dist/bin/secret.js`, `deno run … cli/main.ts`, the standalone binary)
+ * is what makes completion work for a `secret` started through npx, deno or bun x, none of which
+ * puts a `secret` on PATH.
  */
 import { type CommandSpec, findCommand, type FlagSpec, GLOBAL_FLAGS, subcommandNames } from "../args.ts";
+import { selfCommand } from "../agent.ts";
 import { Context } from "../context.ts";
 import { SecretManagementError } from "../../core/errors.ts";
 import { COMMANDS } from "../table.ts";
 
-const SCRIPTS: Record<string, string> = {
-  bash: `# bash completion for secret: source <(secret completion bash)
+/** A word in single quotes for sh (bash, zsh): a quote inside becomes '\''. */
+const shWord = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+/** A word in single quotes for fish, where a backslash escapes a quote or a backslash. */
+const fishWord = (word: string): string => `'${word.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+
+function script(shell: string, self: string[]): string | undefined {
+  const sh = self.map(shWord).join(" ");
+  if (shell === "bash") {
+    return `# bash completion for secret: source <(secret completion bash)
 _secret_complete() {
   local IFS=$'\\n'
-  COMPREPLY=($(secret __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  COMPREPLY=($(${sh} __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
 }
 complete -o default -F _secret_complete secret
-`,
-  zsh: `#compdef secret
+`;
+  }
+  if (shell === "zsh") {
+    return `#compdef secret
 # zsh completion for secret: source <(secret completion zsh)
 _secret() {
   local -a candidates
-  candidates=("\${(@f)$(secret __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  candidates=("\${(@f)$(${sh} __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
   compadd -a candidates
 }
 if (( $+functions[compdef] )); then compdef _secret secret; fi
-`,
-  fish: `# fish completion for secret: secret completion fish | source
-complete -c secret -f -a '(secret __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)'
-`,
-};
+`;
+  }
+  if (shell === "fish") {
+    return `# fish completion for secret: secret completion fish | source
+function __secret_complete
+  ${self.map(fishWord).join(" ")} __complete -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null
+end
+complete -c secret -f -a '(__secret_complete)'
+`;
+  }
+  return undefined;
+}
 
 export async function completion(context: Context): Promise<void> {
   const shell = context.arg("shell")!;
-  const script = SCRIPTS[shell];
-  if (script === undefined) throw context.usage(`unknown shell "${shell}": use bash, zsh or fish`);
-  context.out(script);
+  const text = script(shell, await selfCommand());
+  if (text === undefined) throw context.usage(`unknown shell "${shell}": use bash, zsh or fish`);
+  context.out(text);
 }
 
 /** Candidates for the last word, given all the words after `secret` (the last may be empty). */
