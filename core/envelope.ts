@@ -12,12 +12,24 @@ import {
   type Metadata,
   type MetadataValue,
   type SecretMap,
+  SECRET_TYPES,
   type SecretType,
   secretTypeOf,
   type SecretValue,
 } from "./types.ts";
 
 type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * Where a backend that keeps the type apart from the value (AWS tags, Vault custom_metadata or data
+ * fields) records it: one name for every vault, so the same secret reads the same through any of them.
+ */
+export const TYPE_TAG = "secretmanagement:type";
+
+/** The type recorded under TYPE_TAG; `undefined` when absent or not a type this library knows. */
+export function typeFromTag(text: unknown): SecretType | undefined {
+  return SECRET_TYPES.includes(text as SecretType) ? text as SecretType : undefined;
+}
 
 function itemToJson(value: string | Uint8Array | Credential): JsonValue {
   if (typeof value === "string") return value;
