@@ -16,7 +16,14 @@ export {
   TYPE_TAG,
   typeFromTag,
 } from "./core/envelope.ts";
-export { type ErrorCode, isSecretManagementError, SecretManagementError } from "./core/errors.ts";
+export {
+  type ErrorCode,
+  isSecretManagementError,
+  SecretManagementError,
+  secretExists,
+  secretNotFound,
+  storeCorrupt,
+} from "./core/errors.ts";
 export {
   defineVault,
   type SetSecretOptions,

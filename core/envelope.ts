@@ -4,7 +4,7 @@
  * are built with Object.fromEntries (own properties), so no key, not even "__proto__", is dropped.
  */
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
-import { SecretManagementError } from "./errors.ts";
+import { SecretManagementError, storeCorrupt } from "./errors.ts";
 import {
   type Credential,
   isCredential,
@@ -47,7 +47,7 @@ function itemFromJson(json: JsonValue): string | Uint8Array | Credential {
 }
 
 function corrupt(): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", "stored value is not a valid secretmanagement envelope");
+  return storeCorrupt("a stored value", "it is not a valid secretmanagement envelope");
 }
 
 /** `{"type": "...", "value": ...}`: the JSON form of a value. */
@@ -83,7 +83,7 @@ export function secretFromJsonText(type: SecretType, text: string): SecretValue 
   try {
     json = JSON.parse(text);
   } catch {
-    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
+    throw storeCorrupt(`a ${type} secret`, "it does not hold JSON");
   }
   return secretFromJson(type, json);
 }

@@ -18,7 +18,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson, TYPE_TAG, typeFromTag } from "../../core/envelope.ts";
-import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
+import { type ErrorCode, secretExists, SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { errorCodeForStatus, HttpClient, HttpStatusError, httpStatusOf, jsonBody, statusError } from "../../core/http.ts";
 import { readParameters } from "../../core/parameters.ts";
@@ -261,9 +261,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
     }
   }
 
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
-
   async function syncTags(name: string, current: Tags, desired: Tags): Promise<void> {
     const stale = Object.keys(current).filter((key) => !(key in desired) && !key.startsWith("aws:"));
     if (stale.length > 0) await call("UntagResource", { SecretId: name, TagKeys: stale });
@@ -348,7 +345,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       const deleted = description.DeletedDate != null;
       if (deleted) await call("RestoreSecret", { SecretId: name });
       else if (options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+        throw secretExists(name);
       }
       await call("PutSecretValue", { SecretId: name, ClientRequestToken: token, ...fields }, values);
       const current = tagsRecord(description.Tags);
@@ -359,7 +356,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async removeSecret(name) {
       const description = NAME.test(name) ? await describe(name) : undefined;
-      if (!description || description.DeletedDate != null) throw notFound(name);
+      if (!description || description.DeletedDate != null) throw secretNotFound(name);
       await call("DeleteSecret", forceDelete
         ? { SecretId: name, ForceDeleteWithoutRecovery: true }
         : { SecretId: name, RecoveryWindowInDays: recoveryWindowDays });
@@ -392,7 +389,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async setSecretInfo(name, metadata: Metadata) {
       const description = NAME.test(name) ? await describe(name) : undefined;
-      if (!description || description.DeletedDate != null) throw notFound(name);
+      if (!description || description.DeletedDate != null) throw secretNotFound(name);
       const current = tagsRecord(description.Tags);
       // A secret another tool wrote keeps having no type tag, so that it still lists as what it holds.
       const typeTag: Tags = current[TYPE_TAG] === undefined ? {} : { [TYPE_TAG]: storedType(current) };

@@ -11,7 +11,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
-import { SecretManagementError } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound, storeCorrupt } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { HttpClient, HttpStatusError, httpStatusOf, jsonBody, statusError } from "../../core/http.ts";
 import { readParameters } from "../../core/parameters.ts";
@@ -91,7 +91,7 @@ function decodeValue(bundle: SecretBundle): SecretValue {
     try {
       return base64ToBytes(text);
     } catch {
-      throw new SecretManagementError("STORE_CORRUPT", "a bytes secret does not hold base64");
+      throw storeCorrupt("a bytes secret", "it does not hold base64");
     }
   }
   return secretFromJsonText(type, text);
@@ -198,9 +198,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
     }
   }
 
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
-
   /** PUT a version; a soft-deleted secret of that name is recovered first (Key Vault refuses with 409). */
   async function put(name: string, body: Record<string, unknown>): Promise<void> {
     try {
@@ -243,18 +240,18 @@ export default defineVault((context: VaultContext): VaultExtension => {
       checkWrite(encoded, tags);
       const current = await latest(name);
       if (current && options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+        throw secretExists(name);
       }
       // Tags belong to a version: carry the current ones over unless new metadata is given.
       await put(name, { value: encoded, contentType: CONTENT_TYPES[type], tags: tags ?? current?.tags ?? {} });
     },
 
     async removeSecret(name) {
-      if (!NAME.test(name)) throw notFound(name);
+      if (!NAME.test(name)) throw secretNotFound(name);
       try {
         await request("DELETE", `/secrets/${name}`);
       } catch (error) {
-        if (statusOf(error) === 404) throw notFound(name);
+        if (statusOf(error) === 404) throw secretNotFound(name);
         throw error;
       }
       if (!purge) return;
@@ -305,13 +302,13 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async setSecretInfo(name, metadata: Metadata) {
-      if (!NAME.test(name)) throw notFound(name);
+      if (!NAME.test(name)) throw secretNotFound(name);
       const tags = metadataToTags(metadata, []);
       checkWrite("", tags);
       try {
         await request("PATCH", `/secrets/${name}/`, { tags });
       } catch (error) {
-        if (statusOf(error) === 404) throw notFound(name);
+        if (statusOf(error) === 404) throw secretNotFound(name);
         throw error;
       }
     },

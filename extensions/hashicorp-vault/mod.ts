@@ -9,7 +9,7 @@
  * one read per listed secret, never the values on v2 except for secrets another tool wrote without
  * our type.
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { metadataFromTags } from "../../core/tags.ts";
 import { DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT_MS, httpStatusOf } from "../../core/http.ts";
@@ -164,8 +164,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     return path;
   }
 
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}" at ${mountName}/${pathPrefix}${name}`, { vault });
+  const notFound = (name: string) => secretNotFound(name, { where: `at ${mountName}/${pathPrefix}${name}` });
 
   /** Names under the prefix whose path can match `filter`, walking only folders that can hold one. */
   async function listNames(filter: string, store: KvEngine): Promise<string[]> {

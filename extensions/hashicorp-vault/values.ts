@@ -15,7 +15,7 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { TYPE_TAG } from "../../core/envelope.ts";
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, storeCorrupt } from "../../core/errors.ts";
 import {
   type Credential,
   isCredential,
@@ -79,7 +79,7 @@ export function valueToData(type: SecretType, value: SecretValue): KvData {
 }
 
 function corrupt(type: SecretType): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", `the secret is marked as ${type} but its data does not hold one`);
+  return storeCorrupt("the secret", `it is marked as ${type} but its data does not hold one`);
 }
 
 /** Reads data back; `type` undefined means written by another tool. Reserved fields are ignored. */
