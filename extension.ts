@@ -1,12 +1,29 @@
 /**
  * secretmanagement/extension: the kit for writing a vault extension — the contract and
- * `defineVault`, the parameter reader every built-in vault uses, the value envelope for backends
- * that store text, the HTTP client with the rules every HTTP vault follows, and the error class.
+ * `defineVault`, the parameter reader every built-in vault uses, the reader for a vault's own secret
+ * (env var, file or secret:// reference), the value envelope and type tag for backends that store
+ * text, the HTTP client and status-to-error mapping every HTTP vault follows, and the errors.
  * See docs/writing-a-vault.md.
  */
 export { base64ToBytes, bytesToBase64 } from "./core/base64.ts";
-export { decodeSecret, encodeSecret, metadataFromJson, metadataToJson, secretFromJson, secretToJson } from "./core/envelope.ts";
-export { type ErrorCode, isSecretManagementError, SecretManagementError } from "./core/errors.ts";
+export {
+  decodeSecret,
+  encodeSecret,
+  metadataFromJson,
+  metadataToJson,
+  secretFromJson,
+  secretToJson,
+  TYPE_TAG,
+  typeFromTag,
+} from "./core/envelope.ts";
+export {
+  type ErrorCode,
+  isSecretManagementError,
+  SecretManagementError,
+  secretExists,
+  secretNotFound,
+  storeCorrupt,
+} from "./core/errors.ts";
 export {
   defineVault,
   type SetSecretOptions,
@@ -16,9 +33,20 @@ export {
   type VaultFactory,
   type VaultSecretInfo,
 } from "./core/extension.ts";
-export { HttpClient, type HttpClientOptions, type HttpReply, jsonBody, type RequestOptions } from "./core/http.ts";
+export {
+  errorCodeForStatus,
+  HttpClient,
+  type HttpClientOptions,
+  type HttpReply,
+  HttpStatusError,
+  httpStatusOf,
+  jsonBody,
+  type RequestOptions,
+  statusError,
+} from "./core/http.ts";
 export { type ParameterSchema, type ParameterSpec, type ParameterValues, readParameters } from "./core/parameters.ts";
 export type { FileSystem, Runtime, SpawnOptions } from "./core/runtime.ts";
+export { describeSource, findSecret, type FoundSecret, readSecret, readSourceFile, type SecretSource } from "./core/secret-source.ts";
 export {
   type Credential,
   isCredential,

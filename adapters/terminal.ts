@@ -12,13 +12,35 @@ export class PromptCancelled extends SecretManagementError {
   }
 }
 
-/** Reads until Enter; Backspace edits, Ctrl-C and Ctrl-D (on an empty line) cancel. Never echoes. */
+const ESC = 0x1b;
+/** After ESC: not in a sequence, just after ESC, or inside `ESC [` / `ESC O` until its final byte. */
+type EscapeState = "none" | "escape" | "sequence";
+
+/**
+ * Reads until Enter; Backspace edits, Ctrl-C and Ctrl-D (on an empty line) cancel. Never echoes.
+ * What is kept: printable ASCII (0x20-0x7E) and every byte of a multi-byte UTF-8 character (0x80 and
+ * above). Other control bytes are dropped, and so is a whole escape sequence (arrow keys, Home, F-keys:
+ * `ESC [ … final` or `ESC O final`), which would otherwise leave `[A` in the password unseen.
+ */
 export async function readHiddenLine(read: ChunkReader): Promise<string> {
   const bytes: number[] = [];
+  let escape: EscapeState = "none";
   for (;;) {
     const chunk = await read();
     if (chunk === null) throw new PromptCancelled();
     for (const byte of chunk) {
+      if (escape === "sequence") {
+        if (byte >= 0x40 && byte <= 0x7e) escape = "none";
+        continue;
+      }
+      if (escape === "escape") {
+        escape = byte === 0x5b || byte === 0x4f ? "sequence" : "none";
+        if (escape === "sequence") continue;
+      }
+      if (byte === ESC) {
+        escape = "escape";
+        continue;
+      }
       if (byte === 0x0d || byte === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
       if (byte === 0x03) throw new PromptCancelled();
       if (byte === 0x04 && bytes.length === 0) throw new PromptCancelled();
@@ -32,7 +54,8 @@ export async function readHiddenLine(read: ChunkReader): Promise<string> {
         bytes.length = 0; // Ctrl-U clears the line
         continue;
       }
-      if (byte >= 0x20 || byte >= 0x80) bytes.push(byte);
+      const printable = (byte >= 0x20 && byte < 0x7f) || byte >= 0x80;
+      if (printable) bytes.push(byte);
     }
   }
 }

@@ -4,7 +4,7 @@
  * are built with Object.fromEntries (own properties), so no key, not even "__proto__", is dropped.
  */
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
-import { SecretManagementError } from "./errors.ts";
+import { SecretManagementError, storeCorrupt } from "./errors.ts";
 import {
   type Credential,
   isCredential,
@@ -12,12 +12,24 @@ import {
   type Metadata,
   type MetadataValue,
   type SecretMap,
+  SECRET_TYPES,
   type SecretType,
   secretTypeOf,
   type SecretValue,
 } from "./types.ts";
 
 type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * Where a backend that keeps the type apart from the value (AWS tags, Vault custom_metadata or data
+ * fields) records it: one name for every vault, so the same secret reads the same through any of them.
+ */
+export const TYPE_TAG = "secretmanagement:type";
+
+/** The type recorded under TYPE_TAG; `undefined` when absent or not a type this library knows. */
+export function typeFromTag(text: unknown): SecretType | undefined {
+  return SECRET_TYPES.includes(text as SecretType) ? text as SecretType : undefined;
+}
 
 function itemToJson(value: string | Uint8Array | Credential): JsonValue {
   if (typeof value === "string") return value;
@@ -35,7 +47,7 @@ function itemFromJson(json: JsonValue): string | Uint8Array | Credential {
 }
 
 function corrupt(): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", "stored value is not a valid secretmanagement envelope");
+  return storeCorrupt("a stored value", "it is not a valid secretmanagement envelope");
 }
 
 /** `{"type": "...", "value": ...}`: the JSON form of a value. */
@@ -71,7 +83,7 @@ export function secretFromJsonText(type: SecretType, text: string): SecretValue 
   try {
     json = JSON.parse(text);
   } catch {
-    throw new SecretManagementError("STORE_CORRUPT", `a ${type} secret does not hold JSON`);
+    throw storeCorrupt(`a ${type} secret`, "it does not hold JSON");
   }
   return secretFromJson(type, json);
 }

@@ -15,8 +15,10 @@
  *   hundreds of megabytes.
  *
  * What cannot be reached, or answers in a way no vault server would, is VAULT_UNAVAILABLE naming the vault.
+ * What a server refuses is mapped to an error code once, here (`errorCodeForStatus`), with the answer
+ * kept as an `HttpStatusError` cause that vaults inspect instead of parsing messages.
  */
-import { SecretManagementError } from "./errors.ts";
+import { type ErrorCode, SecretManagementError } from "./errors.ts";
 
 export interface HttpClientOptions {
   /** Named in every error. */
@@ -239,4 +241,55 @@ export function jsonBody<T>(reply: HttpReply, vault: string, what: string): T {
       { vault, cause: error },
     );
   }
+}
+
+/**
+ * What a vault server answered when a call failed: the status, the server's own error code where it
+ * sends one (AWS's `ResourceNotFoundException`, Key Vault's `SecretNotFound`), its messages, and the
+ * path or action called. It is the `cause` of the SecretManagementError a vault throws, so the vault
+ * can tell cases apart (a check-and-set conflict, a refusal of one path) without reading messages.
+ */
+export class HttpStatusError extends Error {
+  readonly status: number;
+  readonly serverCode: string | undefined;
+  readonly errors: readonly string[];
+  readonly path: string;
+
+  constructor(status: number, path: string, details: { serverCode?: string; errors?: readonly string[] } = {}) {
+    const errors = details.errors ?? [];
+    super(errors.join("; ") || `HTTP ${status}`);
+    this.name = "HttpStatusError";
+    this.status = status;
+    this.serverCode = details.serverCode;
+    this.errors = errors;
+    this.path = path;
+  }
+}
+
+/**
+ * The error code for a refused request: 401 and 403 PERMISSION_DENIED, 404 SECRET_NOT_FOUND, 409
+ * SECRET_EXISTS, 429 and 5xx VAULT_UNAVAILABLE (the request may succeed later), any other
+ * INVALID_ARGUMENT (the request itself is wrong and will stay so).
+ */
+export function errorCodeForStatus(status: number): ErrorCode {
+  if (status === 401 || status === 403) return "PERMISSION_DENIED";
+  if (status === 404) return "SECRET_NOT_FOUND";
+  if (status === 409) return "SECRET_EXISTS";
+  if (status === 429 || status >= 500) return "VAULT_UNAVAILABLE";
+  return "INVALID_ARGUMENT";
+}
+
+/** The error a vault throws for a refused request; `code` overrides the status's where the server says more. */
+export function statusError(
+  cause: HttpStatusError,
+  message: string,
+  code: ErrorCode = errorCodeForStatus(cause.status),
+): SecretManagementError {
+  return new SecretManagementError(code, message, { cause });
+}
+
+/** The server's answer behind an error thrown by `statusError`, if that is what it is. */
+export function httpStatusOf(error: unknown): HttpStatusError | undefined {
+  const cause = error instanceof SecretManagementError ? error.cause : undefined;
+  return cause instanceof HttpStatusError ? cause : undefined;
 }

@@ -2,7 +2,7 @@
  * SecretManagement: the vault-agnostic API. It keeps no state of its own beyond a cache of loaded
  * extensions; the registry file is re-read on every call so other processes' changes are seen.
  */
-import { SecretManagementError } from "./errors.ts";
+import { SecretManagementError, secretNotFound as notFoundInCatalogue } from "./errors.ts";
 import {
   factoryFromModule,
   type PasswordSource,
@@ -698,18 +698,24 @@ export class SecretManagement {
     }
   }
 
-  /** Runs an extension call; errors carry the vault name, foreign errors become VAULT_UNAVAILABLE. */
+  /**
+   * Runs an extension call. The manager, never the extension, attaches the vault: an error leaves
+   * with `vault` set to the vault called and, unless its text already names that vault (the
+   * manager's own errors, or one attached by an inner call), with `vault "x": ` before its message —
+   * whatever `vault` the extension set, and for an error from another vault that the extension met
+   * resolving a secret:// reference too (its text keeps that vault's name). So the same error reads
+   * the same from every vault. Foreign errors become VAULT_UNAVAILABLE.
+   */
   async #call<T>(vault: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof SecretManagementError) {
-        // An outage names its vault in the message too: "cannot reach http://…" alone does not say which.
-        const named = error.vault ?? vault;
-        const unnamedOutage = error.code === "VAULT_UNAVAILABLE" && !error.message.includes(`"${named}"`);
-        if (error.vault !== undefined && !unnamedOutage) throw error;
-        throw new SecretManagementError(error.code, `vault "${named}": ${error.message}`, {
-          vault: named,
+        const attached = error.vault !== undefined && nameKey(error.vault) === nameKey(vault) &&
+          error.message.includes(`"${vault}"`);
+        if (attached) throw error;
+        throw new SecretManagementError(error.code, `vault "${vault}": ${error.message}`, {
+          vault,
           cause: error.cause ?? error,
         });
       }
@@ -760,11 +766,7 @@ function vaultNotFound(name: string): SecretManagementError {
 }
 
 function secretNotFound(name: string, vault?: string): SecretManagementError {
-  return new SecretManagementError(
-    "SECRET_NOT_FOUND",
-    vault === undefined ? `no secret named "${name}" in any vault` : `no secret named "${name}" in vault "${vault}"`,
-    { vault },
-  );
+  return vault === undefined ? notFoundInCatalogue(name, { where: "in any vault" }) : notFoundInCatalogue(name, { vault });
 }
 
 function validateParameters(parameters: unknown): VaultParameters {

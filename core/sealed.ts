@@ -14,7 +14,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { hmacSha256, NONCE_LENGTH, open, seal, TAG_LENGTH } from "./crypto/aead.ts";
 import { concatBytes, constantTimeEqual, fromHex, randomBytes, toHex } from "./crypto/bytes.ts";
 import { metadataFromJson, metadataToJson, secretFromJson, secretToJson } from "./envelope.ts";
-import { SecretManagementError } from "./errors.ts";
+import { SecretManagementError, secretNotFound, storeCorrupt } from "./errors.ts";
 import { type JsonValue, type Metadata, type SecretInfo, SECRET_TYPES, type SecretType, type SecretValue } from "./types.ts";
 import { compileWildcard } from "./wildcard.ts";
 
@@ -51,7 +51,7 @@ interface Entry {
 }
 
 function corrupt(why: string): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", `not a valid sealed store: ${why}`);
+  return storeCorrupt("the sealed store", why);
 }
 
 function keyId(key: Uint8Array): Uint8Array {
@@ -144,7 +144,7 @@ export async function openSealedStore(input: Uint8Array | ArrayBuffer, key: stri
   return {
     async get(name) {
       const entry = byName.get(name.toLowerCase());
-      if (entry === undefined) throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}" in the sealed store`);
+      if (entry === undefined) throw secretNotFound(name, { where: "in the sealed store" });
       return secretFromJson(entry.type, entry.value);
     },
     async info(filter = "*") {

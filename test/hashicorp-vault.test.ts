@@ -290,7 +290,7 @@ describe("hashicorp-vault auth and errors", () => {
       const approle = await open({ auth: "approle", roleIdEnv: "SM_TEST_ROLE", secretIdEnv: "SM_TEST_SECRET" });
       const loginError = await approle.getSecret("x", { vault: "v" }).catch((e) => e);
       expect(loginError).toMatchObject({ code: "PERMISSION_DENIED", vault: "v" });
-      expect(loginError.message).toMatch(/^approle login failed: .*refused the role_id \(SM_TEST_ROLE\) or secret_id \(SM_TEST_SECRET\)/);
+      expect(loginError.message).toMatch(/^vault "v": approle login failed: .*refused the role_id \(SM_TEST_ROLE\) or secret_id \(SM_TEST_SECRET\)/);
       expect(loginError.message).toContain("invalid role or secret ID");
       expect(loginError.message).not.toContain("KV version");
       expect(loginError.message).not.toContain(wrongSecretId);
@@ -299,7 +299,7 @@ describe("hashicorp-vault auth and errors", () => {
       const userpass = await open({ auth: "userpass", username: "alice", passwordEnv: "SM_TEST_BAO_PASSWORD" });
       const passwordError = await userpass.setSecret("x", "y", { vault: "v" }).catch((e) => e);
       expect(passwordError).toMatchObject({ code: "PERMISSION_DENIED" });
-      expect(passwordError.message).toMatch(/^userpass login failed: .*the password of alice \(from SM_TEST_BAO_PASSWORD\)/);
+      expect(passwordError.message).toMatch(/^vault "v": userpass login failed: .*the password of alice \(from SM_TEST_BAO_PASSWORD\)/);
       expect(passwordError.message).not.toContain("KV version");
       expect(passwordError.message).not.toContain(wrongPassword);
     } finally {

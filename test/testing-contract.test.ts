@@ -31,6 +31,35 @@ export default () => ({
 });
 `;
 
+/**
+ * Copies values one level deep (bytes sliced, objects spread) and hands out its metadata objects:
+ * the case that once checked only the first non-string type (here bytes, copied correctly) passed it.
+ */
+const SHALLOW_VAULT = `
+const entries = new Map();
+const shallow = (value) => value instanceof Uint8Array ? value.slice() : typeof value === "object" ? { ...value } : value;
+const typeOf = (value) => typeof value === "string" ? "string" : value instanceof Uint8Array ? "bytes" : "username" in value ? "credential" : "map";
+export default () => ({
+  capabilities: { metadata: true, types: ["string", "bytes", "credential", "map"] },
+  async getSecret(name) { const entry = entries.get(name.toLowerCase()); return entry && shallow(entry.value); },
+  async setSecret(name, value, metadata, options) {
+    if (options?.noClobber && entries.has(name.toLowerCase())) {
+      const { SecretManagementError } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "core/errors.ts")).href)});
+      throw new SecretManagementError("SECRET_EXISTS", "exists");
+    }
+    const kept = entries.get(name.toLowerCase())?.metadata ?? {};
+    entries.set(name.toLowerCase(), { name, value: shallow(value), metadata: metadata === undefined ? kept : { ...metadata } });
+  },
+  async removeSecret(name) { entries.delete(name.toLowerCase()); },
+  async getSecretInfo(filter) {
+    const pattern = new RegExp("^" + filter.replace(/[.+^$()|[\\]{}\\\\]/g, "\\\\$&").replaceAll("*", ".*").replaceAll("?", ".") + "$", "i");
+    return [...entries.values()].filter((e) => pattern.test(e.name)).map((e) => ({ name: e.name, type: typeOf(e.value), metadata: e.metadata }));
+  },
+  async setSecretInfo(name, metadata) { entries.get(name.toLowerCase()).metadata = { ...metadata }; },
+  async test() { return true; },
+});
+`;
+
 async function runCollected(module: string): Promise<Map<string, string | undefined>> {
   const cases: { name: string; run: () => Promise<void> }[] = [];
   let before: () => Promise<void> = async () => {};
@@ -65,6 +94,15 @@ describe("the exported conformance suite", () => {
     expect(outcomes.get("returns copies: changing a returned value changes nothing stored")).toContain("not what was expected");
     expect(outcomes.get("stores metadata of every kind, keeps it on overwrite, replaces and clears it")).toContain("metadata as written");
     expect(outcomes.get("round-trips a string exactly")).toBeUndefined();
+  });
+
+  it("checks copies of every mutable type, nested parts included, and of metadata", async () => {
+    const file = join(tempHome("shallow-vault"), "shallow.mjs");
+    writeFileSync(file, SHALLOW_VAULT);
+    const outcomes = await runCollected(pathToFileURL(file).href);
+    expect(outcomes.get("returns copies: changing a returned value changes nothing stored")).toContain("the stored map after changing a returned one");
+    expect(outcomes.get("returns copies of metadata: changing listed metadata changes nothing stored")).toContain("the stored metadata");
+    expect(outcomes.get("round-trips a map exactly")).toBeUndefined();
   });
 
   it("runs under deno test and bun test", () => {

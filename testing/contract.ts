@@ -56,6 +56,18 @@ const SAMPLES: Record<SecretType, () => SecretValue> = {
   map: () => ({ host: "db.internal", port: "5432", key: BYTES_ALL.slice(0, 32), admin: { username: "root", password: "r00t" } }),
 };
 
+/** Changes every mutable part of a returned value in place: bytes zeroed, object fields replaced. */
+function scribble(value: unknown): void {
+  if (value instanceof Uint8Array) value.fill(0);
+  else if (typeof value === "object" && value !== null) {
+    const fields = value as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      scribble(fields[key]);
+      fields[key] = "changed";
+    }
+  }
+}
+
 interface Case {
   name: string;
   run: () => Promise<void>;
@@ -198,15 +210,31 @@ export function testVaultContract(
     assertEqual(await sm.getSecret(name, { vault }), newer, "the value after a refused noClobber");
   });
 
-  const mutable = types.find((type) => type !== "string");
-  if (mutable !== undefined) {
+  // Every type but string is an object the caller can change; each is checked, nested parts too (a
+  // map's bytes and credentials). A vault holding only strings has no value to change: only its
+  // metadata, when it keeps any, is checked below.
+  const mutable = types.filter((type) => type !== "string");
+  if (mutable.length > 0) {
     test("returns copies: changing a returned value changes nothing stored", async () => {
-      const name = unique("copy");
-      await sm.setSecret(name, SAMPLES[mutable](), { vault });
-      const value = await sm.getSecret(name, { vault });
-      if (value instanceof Uint8Array) value.fill(0);
-      else if (typeof value === "object") for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = "changed";
-      assertEqual(await sm.getSecret(name, { vault }), SAMPLES[mutable](), "the stored value after changing a returned one");
+      for (const type of mutable) {
+        const name = unique(`copy-${type}`);
+        await sm.setSecret(name, SAMPLES[type](), { vault });
+        scribble(await sm.getSecret(name, { vault }));
+        assertEqual(await sm.getSecret(name, { vault }), SAMPLES[type](), `the stored ${type} after changing a returned one`);
+      }
+    });
+  }
+  if (metadata) {
+    test("returns copies of metadata: changing listed metadata changes nothing stored", async () => {
+      const name = unique("copy-metadata");
+      const meta: Metadata = { owner: "ops", since: new Date("2030-01-02T03:04:05.000Z") };
+      await sm.setSecret(name, SAMPLES[first](), { vault, metadata: meta });
+      const listed = (await sm.getSecretInfo(name, { vault }))[0]?.metadata ?? {};
+      assertEqual(listed, meta, "the listed metadata");
+      listed.owner = "changed";
+      (listed.since as Date).setTime(0);
+      listed.added = true;
+      assertEqual((await sm.getSecretInfo(name, { vault }))[0]?.metadata, meta, "the stored metadata after changing listed metadata");
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import type { VaultContext } from "../../core/extension.ts";
+import { readSourceFile } from "../../core/secret-source.ts";
 import { isCredential, type SecretValue } from "../../core/types.ts";
 import type { AwsCredentials } from "./sigv4.ts";
 
@@ -51,13 +52,12 @@ function fromFile(context: VaultContext, profile: string): AwsCredentials | unde
   const { runtime } = context;
   const home = runtime.homeDir();
   const path = runtime.env("AWS_SHARED_CREDENTIALS_FILE") ?? (home ? `${home}/.aws/credentials` : undefined);
-  const bytes = path && runtime.fs?.readFile(path);
-  if (!bytes) return undefined;
-  const entry = parseCredentialsFile(new TextDecoder().decode(bytes)).get(profile);
+  // Without a file system (the edge) there is no shared file to fall back on: "no AWS credentials" says what to set.
+  const text = path && runtime.fs ? readSourceFile(context, path, "AWS shared credentials") : undefined;
+  if (!text) return undefined;
+  const entry = parseCredentialsFile(text).get(profile);
   if (!entry?.aws_access_key_id || !entry.aws_secret_access_key) {
-    throw new SecretManagementError("INVALID_ARGUMENT", `profile "${profile}" in ${path} has no access key`, {
-      vault: context.vaultName,
-    });
+    throw new SecretManagementError("INVALID_ARGUMENT", `profile "${profile}" in ${path} has no access key`);
   }
   const credentials: AwsCredentials = {
     accessKeyId: entry.aws_access_key_id,
@@ -74,7 +74,7 @@ export interface CredentialSource {
 }
 
 export async function loadCredentials(context: VaultContext, source: CredentialSource): Promise<AwsCredentials> {
-  const { runtime, vaultName } = context;
+  const { runtime } = context;
   const { credential, profile } = source;
   if (credential !== undefined) return fromReference(await context.resolveReference(credential), credential);
   if (profile === undefined) {
@@ -90,6 +90,5 @@ export async function loadCredentials(context: VaultContext, source: CredentialS
   throw new SecretManagementError(
     "PASSWORD_REQUIRED",
     "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a shared credentials file, or the credential parameter",
-    { vault: vaultName },
   );
 }

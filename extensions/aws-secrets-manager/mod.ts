@@ -17,10 +17,10 @@
  * than masked inside the server's text.
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
-import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
-import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
+import { secretFromJsonText, secretToJson, TYPE_TAG, typeFromTag } from "../../core/envelope.ts";
+import { type ErrorCode, secretExists, SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
-import { HttpClient, jsonBody } from "../../core/http.ts";
+import { errorCodeForStatus, HttpClient, HttpStatusError, httpStatusOf, jsonBody, statusError } from "../../core/http.ts";
 import { readParameters } from "../../core/parameters.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import {
@@ -35,7 +35,6 @@ import { compileWildcard } from "../../core/wildcard.ts";
 import { loadCredentials } from "./credentials.ts";
 import { type AwsCredentials, signRequest } from "./sigv4.ts";
 
-export const TYPE_TAG = "secretmanagement:type";
 /**
  * Actions that may be sent again when an attempt timed out or its answer was lost: reads change
  * nothing, and CreateSecret and PutSecretValue carry a ClientRequestToken, which makes AWS apply
@@ -92,14 +91,6 @@ interface SecretValueResponse {
   SecretBinary?: string;
 }
 
-/** What AWS answered when a call failed: its error type (`ResourceNotFoundException`, …) and status. */
-export class AwsApiError extends Error {
-  constructor(readonly type: string, readonly status: number, message: string) {
-    super(message);
-    this.name = "AwsApiError";
-  }
-}
-
 const AUTH_ERRORS = new Set([
   "UnrecognizedClientException",
   "InvalidSignatureException",
@@ -112,16 +103,16 @@ const AUTH_ERRORS = new Set([
   "AccessDenied",
 ]);
 
-function codeFor(error: AwsApiError): ErrorCode {
-  if (error.type === "ResourceNotFoundException") return "SECRET_NOT_FOUND";
-  if (error.type === "ResourceExistsException") return "SECRET_EXISTS";
-  if (AUTH_ERRORS.has(error.type) || error.status === 401 || error.status === 403) return "PERMISSION_DENIED";
-  if (error.status >= 500) return "VAULT_UNAVAILABLE";
-  return "INVALID_ARGUMENT";
+/** AWS answers most refusals with HTTP 400 and says what it means in its error type. */
+function codeFor(answer: HttpStatusError): ErrorCode {
+  if (answer.serverCode === "ResourceNotFoundException") return "SECRET_NOT_FOUND";
+  if (answer.serverCode === "ResourceExistsException") return "SECRET_EXISTS";
+  if (AUTH_ERRORS.has(answer.serverCode ?? "")) return "PERMISSION_DENIED";
+  return errorCodeForStatus(answer.status);
 }
 
-const typeOf = (error: unknown): string | undefined =>
-  ((error as { cause?: unknown })?.cause as AwsApiError | undefined)?.type;
+/** AWS's error type (`ResourceNotFoundException`, …) behind an error, if AWS refused the call. */
+const typeOf = (error: unknown): string | undefined => httpStatusOf(error)?.serverCode;
 
 function tagsRecord(tags: AwsTag[] | undefined): Tags {
   const record: Tags = {};
@@ -130,8 +121,7 @@ function tagsRecord(tags: AwsTag[] | undefined): Tags {
 }
 
 function storedType(tags: Tags): SecretType {
-  const type = tags[TYPE_TAG] as SecretType | undefined;
-  return type && SECRET_TYPES.includes(type) ? type : "string";
+  return typeFromTag(tags[TYPE_TAG]) ?? "string";
 }
 
 /** A literal name prefix AWS's `name` filter accepts, to narrow a listing before wildcard matching. */
@@ -257,11 +247,8 @@ export default defineVault((context: VaultContext): VaultExtension => {
       : quotesAny(serverMessage, values)
       ? `HTTP ${response.status} (AWS's message is left out: it quotes the value sent)`
       : serverMessage;
-    const cause = new AwsApiError(type, response.status, message);
-    throw new SecretManagementError(codeFor(cause), `AWS Secrets Manager ${action}: ${type}: ${message}`, {
-      vault: vaultName,
-      cause,
-    });
+    const answer = new HttpStatusError(response.status, action, { serverCode: type, errors: [message] });
+    throw statusError(answer, `AWS Secrets Manager ${action}: ${type}: ${message}`, codeFor(answer));
   }
 
   /** The secret's description, undefined when AWS has no secret of that name. */
@@ -273,9 +260,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
       throw error;
     }
   }
-
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
 
   async function syncTags(name: string, current: Tags, desired: Tags): Promise<void> {
     const stale = Object.keys(current).filter((key) => !(key in desired) && !key.startsWith("aws:"));
@@ -361,7 +345,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       const deleted = description.DeletedDate != null;
       if (deleted) await call("RestoreSecret", { SecretId: name });
       else if (options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+        throw secretExists(name);
       }
       await call("PutSecretValue", { SecretId: name, ClientRequestToken: token, ...fields }, values);
       const current = tagsRecord(description.Tags);
@@ -372,7 +356,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async removeSecret(name) {
       const description = NAME.test(name) ? await describe(name) : undefined;
-      if (!description || description.DeletedDate != null) throw notFound(name);
+      if (!description || description.DeletedDate != null) throw secretNotFound(name);
       await call("DeleteSecret", forceDelete
         ? { SecretId: name, ForceDeleteWithoutRecovery: true }
         : { SecretId: name, RecoveryWindowInDays: recoveryWindowDays });
@@ -405,7 +389,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async setSecretInfo(name, metadata: Metadata) {
       const description = NAME.test(name) ? await describe(name) : undefined;
-      if (!description || description.DeletedDate != null) throw notFound(name);
+      if (!description || description.DeletedDate != null) throw secretNotFound(name);
       const current = tagsRecord(description.Tags);
       // A secret another tool wrote keeps having no type tag, so that it still lists as what it holds.
       const typeTag: Tags = current[TYPE_TAG] === undefined ? {} : { [TYPE_TAG]: storedType(current) };

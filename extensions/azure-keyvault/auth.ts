@@ -12,6 +12,7 @@ import { SecretManagementError } from "../../core/errors.ts";
 import type { VaultContext } from "../../core/extension.ts";
 import { HttpClient, type HttpReply } from "../../core/http.ts";
 import { runCommand } from "../../core/process.ts";
+import { readSecret, type SecretSource } from "../../core/secret-source.ts";
 
 export const VAULT_RESOURCE = "https://vault.azure.net";
 const IMDS_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
@@ -79,22 +80,10 @@ export function createTokenSource(context: VaultContext, parameters: AuthParamet
   }
 
   async function clientSecret(): Promise<string> {
-    const reference = parameters.clientSecret;
-    if (reference !== undefined) {
-      const value = await context.resolveReference(reference);
-      if (typeof value !== "string") {
-        throw new SecretManagementError("INVALID_ARGUMENT", `${reference} must be a string secret`, { vault: vaultName });
-      }
-      return value;
-    }
-    const variable = parameters.clientSecretEnv ?? "AZURE_CLIENT_SECRET";
-    const value = runtime.env(variable);
-    if (!value) {
-      throw new SecretManagementError("PASSWORD_REQUIRED", `azure-keyvault: environment variable ${variable} is not set`, {
-        vault: vaultName,
-      });
-    }
-    return value;
+    const source: SecretSource = parameters.clientSecret !== undefined
+      ? { reference: parameters.clientSecret }
+      : { env: parameters.clientSecretEnv ?? "AZURE_CLIENT_SECRET" };
+    return (await readSecret(context, "Azure client secret", [source], ["clientSecret"])).value;
   }
 
   async function fromClientSecret(): Promise<Token> {

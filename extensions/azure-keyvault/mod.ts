@@ -11,9 +11,9 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
 import { secretFromJsonText, secretToJson } from "../../core/envelope.ts";
-import { type ErrorCode, SecretManagementError } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound, storeCorrupt } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
-import { HttpClient, jsonBody } from "../../core/http.ts";
+import { HttpClient, HttpStatusError, httpStatusOf, jsonBody, statusError } from "../../core/http.ts";
 import { readParameters } from "../../core/parameters.ts";
 import { metadataFromTags, metadataToTags, type Tags } from "../../core/tags.ts";
 import { type Metadata, SECRET_TYPES, type SecretType, secretTypeOf, type SecretValue } from "../../core/types.ts";
@@ -91,7 +91,7 @@ function decodeValue(bundle: SecretBundle): SecretValue {
     try {
       return base64ToBytes(text);
     } catch {
-      throw new SecretManagementError("STORE_CORRUPT", "a bytes secret does not hold base64");
+      throw storeCorrupt("a bytes secret", "it does not hold base64");
     }
   }
   return secretFromJsonText(type, text);
@@ -102,23 +102,8 @@ function nameOf(id: string): string {
   return new URL(id).pathname.split("/")[2] ?? id;
 }
 
-function codeFor(status: number): ErrorCode {
-  if (status === 401 || status === 403) return "PERMISSION_DENIED";
-  if (status === 404) return "SECRET_NOT_FOUND";
-  if (status === 409) return "SECRET_EXISTS";
-  if (status >= 500 || status === 429) return "VAULT_UNAVAILABLE";
-  return "INVALID_ARGUMENT";
-}
-
-class KeyVaultError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-    this.name = "KeyVaultError";
-  }
-}
-
-const statusOf = (error: unknown): number | undefined =>
-  ((error as { cause?: unknown })?.cause as KeyVaultError | undefined)?.status;
+/** The status of Key Vault's refusal behind an error (404 not found, 409 a soft-deleted name), if any. */
+const statusOf = (error: unknown): number | undefined => httpStatusOf(error)?.status;
 
 function vaultBaseUrl(vaultUrl: string | undefined, keyVaultName: string | undefined, vault: string): string {
   if (vaultUrl !== undefined) {
@@ -196,11 +181,11 @@ export default defineVault((context: VaultContext): VaultExtension => {
         // Not Key Vault's error body: the status alone has to do.
       }
       const code = error.code ?? `HTTP${response.status}`;
-      const cause = new KeyVaultError(response.status, code, error.message ?? `HTTP ${response.status}`);
-      throw new SecretManagementError(codeFor(response.status), `Key Vault ${method} ${url.pathname}: ${code}: ${cause.message}`, {
-        vault: vaultName,
-        cause,
+      const answer = new HttpStatusError(response.status, url.pathname, {
+        serverCode: code,
+        errors: [error.message ?? `HTTP ${response.status}`],
       });
+      throw statusError(answer, `Key Vault ${method} ${url.pathname}: ${code}: ${answer.message}`);
     }
   }
 
@@ -212,9 +197,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
       throw error;
     }
   }
-
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
 
   /** PUT a version; a soft-deleted secret of that name is recovered first (Key Vault refuses with 409). */
   async function put(name: string, body: Record<string, unknown>): Promise<void> {
@@ -258,18 +240,18 @@ export default defineVault((context: VaultContext): VaultExtension => {
       checkWrite(encoded, tags);
       const current = await latest(name);
       if (current && options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+        throw secretExists(name);
       }
       // Tags belong to a version: carry the current ones over unless new metadata is given.
       await put(name, { value: encoded, contentType: CONTENT_TYPES[type], tags: tags ?? current?.tags ?? {} });
     },
 
     async removeSecret(name) {
-      if (!NAME.test(name)) throw notFound(name);
+      if (!NAME.test(name)) throw secretNotFound(name);
       try {
         await request("DELETE", `/secrets/${name}`);
       } catch (error) {
-        if (statusOf(error) === 404) throw notFound(name);
+        if (statusOf(error) === 404) throw secretNotFound(name);
         throw error;
       }
       if (!purge) return;
@@ -320,13 +302,13 @@ export default defineVault((context: VaultContext): VaultExtension => {
     },
 
     async setSecretInfo(name, metadata: Metadata) {
-      if (!NAME.test(name)) throw notFound(name);
+      if (!NAME.test(name)) throw secretNotFound(name);
       const tags = metadataToTags(metadata, []);
       checkWrite("", tags);
       try {
         await request("PATCH", `/secrets/${name}/`, { tags });
       } catch (error) {
-        if (statusOf(error) === 404) throw notFound(name);
+        if (statusOf(error) === 404) throw secretNotFound(name);
         throw error;
       }
     },

@@ -10,6 +10,7 @@
  */
 import { SecretManagementError } from "../../core/errors.ts";
 import type { VaultContext } from "../../core/extension.ts";
+import { findSecret, readSecret, type SecretSource } from "../../core/secret-source.ts";
 import type { Authenticator, TokenLease, VaultClient } from "./client.ts";
 
 export type AuthMethod = "token" | "approle" | "userpass";
@@ -26,85 +27,52 @@ export interface AuthParameters {
   passwordEnv: string | undefined;
 }
 
-function readSecretFile(context: VaultContext, path: string, what: string): string {
-  const fs = context.runtime.fs;
-  if (!fs) {
-    throw new SecretManagementError("UNSUPPORTED", `cannot read the ${what} file: this runtime has no file system`, {
-      vault: context.vaultName,
-    });
-  }
-  const bytes = fs.readFile(path);
-  const text = bytes === undefined ? "" : new TextDecoder().decode(bytes).trim();
-  if (text === "") {
-    throw new SecretManagementError("INVALID_ARGUMENT", `the ${what} file ${path} is missing or empty`, {
-      vault: context.vaultName,
-    });
-  }
-  return text;
-}
-
-function fromEnvOrFile(context: VaultContext, envName: string, file: string | undefined, what: string): string {
-  if (file !== undefined) return readSecretFile(context, file, what);
-  const value = context.runtime.env(envName);
-  if (!value) {
-    throw new SecretManagementError("PASSWORD_REQUIRED", `no ${what}: set ${envName} or give a file parameter`, {
-      vault: context.vaultName,
-    });
-  }
-  return value;
-}
-
 const segment = (name: string) => encodeURIComponent(name);
+
+/** The file named by `parameter`, when given, is the source; else the environment variable. */
+const envOrFile = (env: string, file: string | undefined, parameter: string): SecretSource[] =>
+  file !== undefined ? [{ file, parameter }] : [{ env }];
 
 export function createAuthenticator(context: VaultContext, params: AuthParameters): Authenticator {
   const mount = (params.authMount ?? params.auth).replace(/^\/+|\/+$/g, "");
   switch (params.auth) {
-    case "token":
+    case "token": {
+      const sources: SecretSource[] = params.tokenFile !== undefined
+        ? [{ file: params.tokenFile, parameter: "tokenFile" }]
+        : [{ env: "VAULT_TOKEN" }, { env: "BAO_TOKEN" }];
+      let from = params.tokenFile !== undefined ? `tokenFile ${params.tokenFile}` : "VAULT_TOKEN";
       return {
         method: "token",
         canLogin: false,
-        tokenSource: () =>
-          params.tokenFile !== undefined
-            ? `tokenFile ${params.tokenFile}`
-            : context.runtime.env("VAULT_TOKEN")
-            ? "VAULT_TOKEN"
-            : "BAO_TOKEN",
+        tokenSource: () => from,
         async login(client: VaultClient): Promise<TokenLease> {
-          const token = params.tokenFile !== undefined
-            ? readSecretFile(context, params.tokenFile, "token")
-            : context.runtime.env("VAULT_TOKEN") || context.runtime.env("BAO_TOKEN");
-          if (!token) {
-            throw new SecretManagementError(
-              "PASSWORD_REQUIRED",
-              "no Vault token: set VAULT_TOKEN or BAO_TOKEN, or the tokenFile parameter",
-              { vault: context.vaultName },
-            );
-          }
-          return await client.lookup(token);
+          const token = await readSecret(context, "Vault token", sources, ["tokenFile"]);
+          from = token.from;
+          return await client.lookup(token.value);
         },
       };
+    }
     case "approle":
       return {
         method: "approle",
         canLogin: true,
         tokenSource: () => `approle login at auth/${mount}`,
         async login(client: VaultClient): Promise<TokenLease> {
-          const roleId = fromEnvOrFile(context, params.roleIdEnv, params.roleIdFile, "AppRole role_id");
-          const secretId = fromEnvOrFile(context, params.secretIdEnv, params.secretIdFile, "AppRole secret_id");
-          const from = (file: string | undefined, env: string) => (file === undefined ? env : `file ${file}`);
+          const roleIdSources = envOrFile(params.roleIdEnv, params.roleIdFile, "roleIdFile");
+          const secretIdSources = envOrFile(params.secretIdEnv, params.secretIdFile, "secretIdFile");
+          const roleId = await readSecret(context, "AppRole role_id", roleIdSources, ["roleIdFile"]);
+          const secretId = await readSecret(context, "AppRole secret_id", secretIdSources, ["secretIdFile"]);
           return await client.login(
             `auth/${mount}/login`,
-            { role_id: roleId, secret_id: secretId },
-            `the role_id (${from(params.roleIdFile, params.roleIdEnv)}) or secret_id (${from(params.secretIdFile, params.secretIdEnv)})`,
+            { role_id: roleId.value, secret_id: secretId.value },
+            `the role_id (${roleId.from}) or secret_id (${secretId.from})`,
           );
         },
       };
     case "userpass": {
       const username = params.username;
       if (!username) {
-        throw new SecretManagementError("INVALID_ARGUMENT", "userpass auth needs the username parameter", {
-          vault: context.vaultName,
-        });
+        throw new SecretManagementError("INVALID_ARGUMENT", "userpass auth needs the username parameter");
       }
       let prompted: string | undefined;
       return {
@@ -112,18 +80,14 @@ export function createAuthenticator(context: VaultContext, params: AuthParameter
         canLogin: true,
         tokenSource: () => `userpass login of ${username} at auth/${mount}`,
         async login(client: VaultClient): Promise<TokenLease> {
-          let password = params.passwordEnv === undefined ? undefined : context.runtime.env(params.passwordEnv);
-          if (!password) {
-            prompted ??= await context.prompt(`Vault password for ${username} at ${client.address}: `);
-            password = prompted;
-          }
-          const source = params.passwordEnv !== undefined && context.runtime.env(params.passwordEnv)
-            ? params.passwordEnv
-            : "the prompt";
+          const fromEnv = params.passwordEnv === undefined
+            ? undefined
+            : await findSecret(context, "Vault password", [{ env: params.passwordEnv }]);
+          prompted ??= fromEnv ? undefined : await context.prompt(`Vault password for ${username} at ${client.address}: `);
           return await client.login(
             `auth/${mount}/login/${segment(username)}`,
-            { password },
-            `the password of ${username} (from ${source})`,
+            { password: fromEnv?.value ?? prompted },
+            `the password of ${username} (from ${fromEnv?.from ?? "the prompt"})`,
           );
         },
       };

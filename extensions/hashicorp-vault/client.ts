@@ -5,7 +5,7 @@
  * the server refuses it (403) and `lookup-self` shows it is no longer valid.
  */
 import { SecretManagementError } from "../../core/errors.ts";
-import { HttpClient, jsonBody } from "../../core/http.ts";
+import { HttpClient, HttpStatusError, jsonBody, statusError } from "../../core/http.ts";
 import type { JsonValue } from "../../core/types.ts";
 
 export interface VaultReply {
@@ -47,17 +47,6 @@ export interface ClientOptions {
   auth: Authenticator;
   /** Extra RequestInit fields (the runtime's TLS options, see tls.ts). */
   extraInit: () => Promise<Record<string, unknown>>;
-}
-
-/**
- * A status error whose Vault messages and path are kept for callers that tell cases apart
- * (check-and-set, a policy refusal of one path versus a refused token or login).
- */
-export class VaultApiError extends Error {
-  constructor(readonly status: number, readonly errors: string[], readonly path: string) {
-    super(errors.join("; ") || `HTTP ${status}`);
-    this.name = "VaultApiError";
-  }
 }
 
 /** Renew (or log in again) when less than this share of the token's TTL is left. */
@@ -134,7 +123,7 @@ export class VaultClient {
       "PERMISSION_DENIED",
       `the Vault token from ${this.#options.auth.tokenSource()} was refused by ${this.#options.address}: it is invalid, ` +
         `expired or revoked (auth/token/lookup-self refuses it too)`,
-      { vault: this.#options.vault, cause: new VaultApiError(reply.status, reply.body.errors ?? [], "auth/token/lookup-self") },
+      { cause: new HttpStatusError(reply.status, "auth/token/lookup-self", { errors: reply.body.errors ?? [] }) },
     );
   }
 
@@ -142,30 +131,22 @@ export class VaultClient {
     return (await this.send("GET", "auth/token/lookup-self", undefined, token)).status === 200;
   }
 
+  /**
+   * The error for a refused call; its cause, an HttpStatusError, keeps Vault's messages and the path
+   * (kv.ts tells a check-and-set conflict by them, mod.ts a refusal of one path).
+   */
   error(method: string, path: string, reply: VaultReply): SecretManagementError {
-    const errors = reply.body.errors ?? [];
-    const cause = new VaultApiError(reply.status, errors, path);
+    const cause = new HttpStatusError(reply.status, path, { errors: reply.body.errors ?? [] });
     const where = `${method} ${this.#options.address}/v1/${path}`;
-    const vault = this.#options.vault;
     if (reply.status === 403) {
-      return new SecretManagementError(
-        "PERMISSION_DENIED",
+      return statusError(
+        cause,
         `permission denied: ${where} (the policies of the token from ${this.#options.auth.method} auth do not allow this)`,
-        { vault, cause },
       );
     }
     // A KV v2 mount upgrading its storage (just mounted, or reopened) answers 400 for a short while.
-    const upgrading = errors.some((error) => error.includes("Upgrading from non-versioned to versioned data"));
-    if (reply.status >= 500 || reply.status === 429 || upgrading) {
-      return new SecretManagementError("VAULT_UNAVAILABLE", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
-        vault,
-        cause,
-      });
-    }
-    return new SecretManagementError("INVALID_ARGUMENT", `${where} failed with HTTP ${reply.status}: ${cause.message}`, {
-      vault,
-      cause,
-    });
+    const upgrading = cause.errors.some((error) => error.includes("Upgrading from non-versioned to versioned data"));
+    return statusError(cause, `${where} failed with HTTP ${reply.status}: ${cause.message}`, upgrading ? "VAULT_UNAVAILABLE" : undefined);
   }
 
   /** The current token, logging in or renewing first when needed. */
@@ -220,7 +201,6 @@ export class VaultClient {
       throw new SecretManagementError(
         "VAULT_UNAVAILABLE",
         `POST ${this.#options.address}/v1/${path} answered success without a token: is something other than Vault answering?`,
-        { vault: this.#options.vault },
       );
     }
     if (reply.status !== 200 || !auth) {
@@ -230,10 +210,9 @@ export class VaultClient {
       const message = denied
         ? `${this.#options.auth.method} login failed: ${this.#options.address} refused ${refused} at ${path} (HTTP ${reply.status}: ${vaultSays})`
         : `${this.#options.auth.method} login failed: ${error.message}`;
-      throw new SecretManagementError(denied ? "PERMISSION_DENIED" : error.code, message, {
-        vault: this.#options.vault,
-        cause: error.cause,
-      });
+      // 404: no auth method is enabled at that mount, a wrong parameter rather than a missing secret.
+      const code = denied ? "PERMISSION_DENIED" : reply.status === 404 ? "INVALID_ARGUMENT" : error.code;
+      throw new SecretManagementError(code, message, { cause: error.cause });
     }
     return { token: auth.client_token, ttlSeconds: auth.lease_duration, renewable: auth.renewable };
   }

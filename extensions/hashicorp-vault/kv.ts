@@ -13,10 +13,12 @@
  * `noClobber` is a read then a write, so two writers racing inside that gap can both succeed.
  */
 import { SecretManagementError } from "../../core/errors.ts";
+import { TYPE_TAG, typeFromTag } from "../../core/envelope.ts";
+import { httpStatusOf } from "../../core/http.ts";
 import { metadataToTags, type Tags } from "../../core/tags.ts";
 import type { JsonValue, Metadata, SecretType } from "../../core/types.ts";
-import { VaultApiError, type VaultClient } from "./client.ts";
-import { inferType, type KvData, METADATA_KEY, parseType, RESERVED_KEYS, TYPE_KEY } from "./values.ts";
+import type { VaultClient } from "./client.ts";
+import { inferType, type KvData, METADATA_KEY, RESERVED_KEYS } from "./values.ts";
 
 export interface StoredSecret {
   data: KvData;
@@ -58,7 +60,7 @@ function stringRecord(json: JsonValue | undefined): Tags {
 }
 
 function withoutType(tags: Tags): Tags {
-  const { [TYPE_KEY]: _type, ...rest } = tags;
+  const { [TYPE_TAG]: _type, ...rest } = tags;
   return rest;
 }
 
@@ -110,9 +112,10 @@ function checkCustomMetadata(custom: Tags, vault: string): void {
 /** Plain writes re-read the version this many times when other writers keep landing first. */
 const MAX_CAS_ATTEMPTS = 5;
 
-const isCasMismatch = (error: unknown) =>
-  error instanceof SecretManagementError && error.cause instanceof VaultApiError && error.cause.status === 400 &&
-  error.cause.errors.some((message) => message.includes("check-and-set"));
+function isCasMismatch(error: unknown): boolean {
+  const answer = httpStatusOf(error);
+  return answer?.status === 400 && answer.errors.some((message) => message.includes("check-and-set"));
+}
 
 interface KeyMetadata {
   current_version?: number;
@@ -183,18 +186,18 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       if (!isObject(body) || !isObject(body.data)) throw unexpectedAnswer(client, "GET", dataPath(path), vault, "data.data");
       const meta = body.metadata as { custom_metadata?: JsonValue } | undefined;
       const custom = stringRecord(meta?.custom_metadata);
-      return { data: body.data as KvData, type: parseType(custom[TYPE_KEY]), tags: withoutType(custom) };
+      return { data: body.data as KvData, type: typeFromTag(custom[TYPE_TAG]), tags: withoutType(custom) };
     },
 
     async describe(path) {
       const metadata = await keyMetadata(path);
       if (!metadata || !isLive(metadata)) return undefined;
       const custom = stringRecord(metadata.custom_metadata);
-      return { type: parseType(custom[TYPE_KEY]), tags: withoutType(custom) };
+      return { type: typeFromTag(custom[TYPE_TAG]), tags: withoutType(custom) };
     },
 
     async write(path, data, type, tags, noClobber) {
-      if (tags !== undefined) checkCustomMetadata({ [TYPE_KEY]: type, ...tags }, vault);
+      if (tags !== undefined) checkCustomMetadata({ [TYPE_TAG]: type, ...tags }, vault);
       let current: Tags;
       try {
         current = noClobber ? await writeData(path, data, 0) : await writeLatest(path, data);
@@ -213,7 +216,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
           throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
         }
       }
-      const desired = { ...(tags ?? current), [TYPE_KEY]: type };
+      const desired = { ...(tags ?? current), [TYPE_TAG]: type };
       if (tags === undefined) checkCustomMetadata(desired, vault);
       if (!sameTags(desired, current)) await writeCustom(path, desired);
     },
@@ -222,7 +225,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       const described = await this.describe(path);
       if (!described) return false;
       const type = described.type ?? inferType((await this.read(path))?.data ?? {});
-      const custom = { [TYPE_KEY]: type, ...tags };
+      const custom = { [TYPE_TAG]: type, ...tags };
       checkCustomMetadata(custom, vault);
       await writeCustom(path, custom);
       return true;
@@ -260,11 +263,11 @@ export function kvV1(client: VaultClient, mount: string, vault: string): KvEngin
     if (reply.status === 404) return undefined;
     const data = reply.body.data;
     if (!isObject(data)) throw unexpectedAnswer(client, "GET", secretPath(path), vault, "data");
-    return { data, type: parseType(data[TYPE_KEY]), tags: stringRecord(data[METADATA_KEY]) };
+    return { data, type: typeFromTag(data[TYPE_TAG]), tags: stringRecord(data[METADATA_KEY]) };
   }
 
   async function put(path: string, data: KvData, type: SecretType, tags: Tags): Promise<void> {
-    const body: KvData = { ...data, [TYPE_KEY]: type };
+    const body: KvData = { ...data, [TYPE_TAG]: type };
     if (Object.keys(tags).length > 0) body[METADATA_KEY] = tags;
     await client.call("POST", secretPath(path), body);
   }

@@ -9,15 +9,15 @@
  * one read per listed secret, never the values on v2 except for secrets another tool wrote without
  * our type.
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { metadataFromTags } from "../../core/tags.ts";
-import { DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT_MS } from "../../core/http.ts";
+import { DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT_MS, httpStatusOf } from "../../core/http.ts";
 import { type ParameterSchema, readParameters } from "../../core/parameters.ts";
 import { type JsonValue, SECRET_TYPES, secretTypeOf } from "../../core/types.ts";
 import { compileWildcard } from "../../core/wildcard.ts";
 import { type AuthMethod, createAuthenticator } from "./auth.ts";
-import { VaultApiError, VaultClient } from "./client.ts";
+import { VaultClient } from "./client.ts";
 import { type KvEngine, kvV1, kvV2, kvV2Destroying, tagsFor } from "./kv.ts";
 import { tlsInit } from "./tls.ts";
 import { inferType, RESERVED_KEYS, valueFromData, valueToData } from "./values.ts";
@@ -118,7 +118,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     } catch (error) {
       // Only a refusal of this path is about the KV version; a failed login or a refused token says so itself.
       const refusedHere = error instanceof SecretManagementError && error.code === "PERMISSION_DENIED" &&
-        error.cause instanceof VaultApiError && error.cause.path === path;
+        httpStatusOf(error)?.path === path;
       if (!refusedHere) throw error;
       throw new SecretManagementError(
         "PERMISSION_DENIED",
@@ -164,8 +164,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     return path;
   }
 
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}" at ${mountName}/${pathPrefix}${name}`, { vault });
+  const notFound = (name: string) => secretNotFound(name, { where: `at ${mountName}/${pathPrefix}${name}` });
 
   /** Names under the prefix whose path can match `filter`, walking only folders that can hold one. */
   async function listNames(filter: string, store: KvEngine): Promise<string[]> {

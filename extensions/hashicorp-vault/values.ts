@@ -14,12 +14,12 @@
  * `{"username", "password"}` strings, and a map of its fields otherwise (non-string fields as JSON text).
  */
 import { base64ToBytes, bytesToBase64 } from "../../core/base64.ts";
-import { SecretManagementError } from "../../core/errors.ts";
+import { TYPE_TAG } from "../../core/envelope.ts";
+import { SecretManagementError, storeCorrupt } from "../../core/errors.ts";
 import {
   type Credential,
   isCredential,
   type JsonValue,
-  SECRET_TYPES,
   type SecretMap,
   type SecretType,
   type SecretValue,
@@ -27,15 +27,10 @@ import {
 
 export type KvData = { [key: string]: JsonValue };
 
-/** The custom_metadata key (v2) and data field (v1) that holds our type name. */
-export const TYPE_KEY = "secretmanagement:type";
 /** The v1 data field that holds metadata (v2 keeps it in custom_metadata). */
 export const METADATA_KEY = "secretmanagement:metadata";
-export const RESERVED_KEYS: readonly string[] = [TYPE_KEY, METADATA_KEY];
-
-export function parseType(text: unknown): SecretType | undefined {
-  return SECRET_TYPES.includes(text as SecretType) ? text as SecretType : undefined;
-}
+/** TYPE_TAG is the custom_metadata key (v2) and data field (v1) that holds the type name. */
+export const RESERVED_KEYS: readonly string[] = [TYPE_TAG, METADATA_KEY];
 
 function itemToData(item: string | Uint8Array | Credential): JsonValue {
   if (typeof item === "string") return item;
@@ -84,7 +79,7 @@ export function valueToData(type: SecretType, value: SecretValue): KvData {
 }
 
 function corrupt(type: SecretType): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", `the secret is marked as ${type} but its data does not hold one`);
+  return storeCorrupt("the secret", `it is marked as ${type} but its data does not hold one`);
 }
 
 /** Reads data back; `type` undefined means written by another tool. Reserved fields are ignored. */

@@ -17,7 +17,7 @@
  */
 import type * as Kdbxweb from "kdbxweb";
 import { decodeTagValue, encodeTagValue } from "../../core/tags.ts";
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, storeCorrupt } from "../../core/errors.ts";
 import {
   type Credential,
   isCredential,
@@ -82,7 +82,7 @@ export function checkXmlText(text: string, what: string): void {
 }
 
 function corrupt(located: Located, what: string): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", `KeePass entry "${located.path}": ${what}`);
+  return storeCorrupt(`KeePass entry "${located.path}"`, what);
 }
 
 // ---- names ----

@@ -14,7 +14,7 @@
  * The changes are made once on kdbxweb's module objects, so they hold for every load and save.
  */
 import type * as Kdbxweb from "kdbxweb";
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, storeCorrupt } from "../../core/errors.ts";
 
 export type KdbxModule = typeof Kdbxweb;
 
@@ -162,12 +162,12 @@ async function checkInflatedSize(members: Uint8Array[]): Promise<void> {
       }
     } catch (error) {
       if (error instanceof SecretManagementError) throw error;
-      throw new SecretManagementError("STORE_CORRUPT", "the file's compressed content is damaged", { cause: error });
+      throw storeCorrupt("the file's compressed content", "it does not inflate", error);
     }
     // kdbxweb allocates what the trailer claims (the size modulo 2^32): it must be the real size.
     const view = new DataView(member.buffer, member.byteOffset, member.byteLength);
     if (view.getUint32(member.length - 4, true) !== size % 2 ** 32) {
-      throw new SecretManagementError("STORE_CORRUPT", "the file's compressed content is damaged (wrong length in the gzip trailer)");
+      throw storeCorrupt("the file's compressed content", "its gzip trailer gives the wrong length");
     }
     total += size;
   }

@@ -10,7 +10,7 @@
  * when another program changed it), and replace the file atomically. KeePassXC does not take our
  * lock, so a save there racing one here can still lose one of the two.
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { withLock } from "../../core/lock.ts";
 import { dirname, isAbsolutePath, joinPath } from "../../core/paths.ts";
@@ -120,7 +120,6 @@ export default defineVault((context): VaultExtension => {
       }
     });
 
-  const notFound = (name: string) => new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
 
   return {
     capabilities: { metadata: true, types: SECRET_TYPES },
@@ -138,7 +137,7 @@ export default defineVault((context): VaultExtension => {
       await write(async (db, kdbxweb) => {
         const existing = findEntry(db, name);
         if (existing && options?.noClobber) {
-          throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists (${existing.path})`);
+          throw secretExists(name, `(${existing.path})`);
         }
         let entry = existing?.entry;
         if (entry) {
@@ -158,7 +157,7 @@ export default defineVault((context): VaultExtension => {
     async removeSecret(name) {
       await write(async (db) => {
         const located = findEntry(db, name);
-        if (!located) throw notFound(name);
+        if (!located) throw secretNotFound(name);
         db.remove(located.entry); // to the recycle bin when the file has one enabled, else deleted
       });
     },
@@ -179,7 +178,7 @@ export default defineVault((context): VaultExtension => {
       const planned = metadataFields(metadata);
       await write(async (db) => {
         const located = findEntry(db, name);
-        if (!located) throw notFound(name);
+        if (!located) throw secretNotFound(name);
         located.entry.pushHistory();
         writeMetadata(located.entry, planned);
         located.entry.times.update();

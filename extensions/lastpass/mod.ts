@@ -9,7 +9,7 @@
  * Bytes and maps are refused with UNSUPPORTED; there is no metadata. Names are entries' full names
  * (`folder/name`), matched exactly and case-sensitively, as lpass matches them.
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { readParameters } from "../../core/parameters.ts";
 import { type CommandResult, runCommand } from "../../core/process.ts";
@@ -184,7 +184,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       // Also proves lpass is logged in before a value goes to its stdin.
       const existing = await find(name);
       if (existing && options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${name}" already exists`, { vault: vaultName });
+        throw secretExists(name);
       }
       if (!existing) {
         const first = fields.username !== "" ? "username" : fields.password !== "" || fields.notes === "" ? "password" : "notes";
@@ -201,7 +201,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
     async removeSecret(name) {
       const entry = await find(name);
-      if (!entry) throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`, { vault: vaultName });
+      if (!entry) throw secretNotFound(name);
       const result = await lpass(["rm", "--", entry.id]);
       if (result.code !== 0) throw failed("rm", result);
     },

@@ -4,7 +4,7 @@
  * Vaults with the same home and name share their contents within the process. Its registrations
  * are not persistent: they last as long as the SecretManagement instance, never in vaults.json.
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { secretExists, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import {
   copyMetadata,
@@ -32,8 +32,6 @@ export default defineVault((context): VaultExtension => {
     if (!map) vaults.set(vaultKey, (map = new Map()));
     return map;
   };
-  const notFound = (name: string) =>
-    new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
 
   return {
     // Nothing survives the process, so the registration must not either (a CLI `set` would vanish).
@@ -47,7 +45,7 @@ export default defineVault((context): VaultExtension => {
     async setSecret(name, value, metadata, options) {
       const existing = entries().get(nameKey(name));
       if (existing && options?.noClobber) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret named "${existing.name}" already exists`);
+        throw secretExists(existing.name);
       }
       entries().set(nameKey(name), {
         name,
@@ -57,7 +55,7 @@ export default defineVault((context): VaultExtension => {
     },
 
     async removeSecret(name) {
-      if (!entries().delete(nameKey(name))) throw notFound(name);
+      if (!entries().delete(nameKey(name))) throw secretNotFound(name);
     },
 
     async getSecretInfo(filter) {
@@ -73,7 +71,7 @@ export default defineVault((context): VaultExtension => {
 
     async setSecretInfo(name, metadata) {
       const entry = entries().get(nameKey(name));
-      if (!entry) throw notFound(name);
+      if (!entry) throw secretNotFound(name);
       entry.metadata = copyMetadata(metadata);
     },
 

@@ -17,7 +17,7 @@
  * The native addon loads on the first call, so runtimes without it still start.
  */
 import { metadataFromJson, metadataToJson, secretFromJson, secretToJson } from "../../core/envelope.ts";
-import { SecretManagementError } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound, storeCorrupt } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { withLock } from "../../core/lock.ts";
 import { readParameters } from "../../core/parameters.ts";
@@ -104,9 +104,7 @@ function decode(account: string, password: string): Stored {
     };
   } catch (error) {
     // The value is not repeated: only which entry it is.
-    throw new SecretManagementError("STORE_CORRUPT", `OS keyring entry "${account}" is a secretmanagement envelope that does not decode`, {
-      cause: error,
-    });
+    throw storeCorrupt(`OS keyring entry "${account}"`, "it is a secretmanagement envelope that does not decode", error);
   }
 }
 
@@ -158,7 +156,6 @@ export default defineVault((context): VaultExtension => {
   const locked = <T>(work: () => Promise<T>): Promise<T> =>
     context.runtime.fs ? withLock(context.runtime, lockPath, work) : work();
 
-  const notFound = (name: string) => new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
 
   return {
     capabilities: { metadata: true, types: SECRET_TYPES },
@@ -172,7 +169,7 @@ export default defineVault((context): VaultExtension => {
       await locked(async () => {
         const existing = metadata === undefined || options?.noClobber ? await read(name) : undefined;
         if (existing && options?.noClobber) {
-          throw new SecretManagementError("SECRET_EXISTS", `a secret named "${existing.name}" already exists`);
+          throw secretExists(existing.name);
         }
         await write(name, value, metadata ?? existing?.metadata ?? {});
       });
@@ -186,7 +183,7 @@ export default defineVault((context): VaultExtension => {
       } catch (error) {
         throw unavailable(error, `removing "${name}"`);
       }
-      if (!removed) throw notFound(name);
+      if (!removed) throw secretNotFound(name);
     },
 
     async getSecretInfo(filter) {
@@ -217,7 +214,7 @@ export default defineVault((context): VaultExtension => {
       await keyring();
       await locked(async () => {
         const existing = await read(name);
-        if (!existing) throw notFound(name);
+        if (!existing) throw secretNotFound(name);
         await write(existing.name, existing.value, metadata);
       });
     },

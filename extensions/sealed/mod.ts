@@ -9,6 +9,7 @@ import { SecretManagementError } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultFactory } from "../../core/extension.ts";
 import { readParameters } from "../../core/parameters.ts";
 import { openSealedStore, type SealedStore } from "../../core/sealed.ts";
+import { readSecret, type SecretSource } from "../../core/secret-source.ts";
 
 export const DEFAULT_KEY_ENV = "SECRETMANAGEMENT_SEALED_KEY";
 
@@ -31,16 +32,8 @@ function sealedVaultOver(context: VaultContext, load: () => Uint8Array): VaultEx
   const parameters = readParameters(vault, context.parameters, SCHEMA, { secretKeys: SECRET_KEYS });
   let store: Promise<SealedStore> | undefined;
   async function key(): Promise<string> {
-    if (parameters.key !== undefined) {
-      const value = await context.resolveReference(parameters.key);
-      if (typeof value !== "string") throw new SecretManagementError("INVALID_ARGUMENT", "the sealed store key must be a string secret", { vault });
-      return value;
-    }
-    const value = context.runtime.env(parameters.keyEnv);
-    if (!value) {
-      throw new SecretManagementError("PASSWORD_REQUIRED", `the sealed store key is not set: put it in ${parameters.keyEnv}`, { vault });
-    }
-    return value;
+    const source: SecretSource = parameters.key !== undefined ? { reference: parameters.key } : { env: parameters.keyEnv };
+    return (await readSecret(context, "sealed store key", [source], ["key"])).value;
   }
   const opened = (): Promise<SealedStore> => {
     store ??= (async () => openSealedStore(load(), await key()))().catch((error) => {
