@@ -23,6 +23,10 @@ function contextWith(env: Record<string, string>, references: Record<string, Sec
     runtime: { ...base, env: (name: string) => env[name] },
     home: "/nonexistent",
     prompt: () => Promise.reject(new Error("no prompt in this test")),
+    passwords: {
+      given: () => Promise.resolve(undefined),
+      ask: () => Promise.reject(new Error("no prompt in this test")),
+    },
     resolveReference: (reference) => Promise.resolve(references[reference] ?? ""),
   };
 }
