@@ -8,7 +8,7 @@
 import { NONCE_LENGTH, open, seal, xchachaOver } from "../crypto/aead.ts";
 import { constantTimeEqual, randomBytes, readU32, readU64, toHex, zeroize } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, derivePasswordKey, KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
-import { SecretManagementError } from "../errors.ts";
+import { isSecretManagementError, SecretManagementError } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
 import { type HeldLock, withLock } from "../lock.ts";
 import { joinPath } from "../paths.ts";
@@ -1023,8 +1023,11 @@ export class SecretStore {
     try {
       const prefix = decodeLogPrefix(this.#fs.readFileFrom(this.#paths.log, 0, LOG_PREFIX_LENGTH));
       committed = constantTimeEqual(decodeHeader(pending).storeId, prefix.storeId);
-    } catch {
-      committed = false; // an unreadable pending header or log: the rotation did not commit
+    } catch (error) {
+      // Only damage decides that the rotation did not commit. A failed read decides nothing: dropping
+      // the pending header of a committed rotation would lose the only wrap of the new data key.
+      if (!isSecretManagementError(error, "STORE_CORRUPT")) throw error;
+      committed = false;
     }
     if (!committed) {
       this.#fs.remove(pendingPath);
