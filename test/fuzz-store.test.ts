@@ -25,7 +25,7 @@ import {
   openFrame,
   sealFrame,
 } from "../core/store/format.ts";
-import { decodeInfo, decodePut, encodePut } from "../core/store/payload.ts";
+import { decodeInfo, decodePut } from "../core/store/payload.ts";
 import { FILE_NAMES, SecretStore } from "../core/store/secret-store.ts";
 import type { SecretValue } from "../core/types.ts";
 import { fuzzRuns, fuzzTimeout, parsesOrRefuses, parsesOrRefusesAsync } from "./helpers/fuzz.ts";
