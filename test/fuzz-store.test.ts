@@ -120,9 +120,9 @@ describe("altered sealed data never opens", () => {
         expect(openFrame(key, { ...position, generation: elsewhere.generation }, frame)).toBeUndefined();
         expect(openFrame(key, { ...position, storeId: new Uint8Array(16).fill(9) }, frame)).toBeUndefined();
       }),
-      { numRuns: fuzzRuns(2) },
+      { numRuns: fuzzRuns() },
     );
-  }, fuzzTimeout(0.2, 2));
+  }, fuzzTimeout(0.2));
 
   it("a ciphertext with any byte changed does not open (the wrapped data key is one)", () => {
     const nonce = new Uint8Array(NONCE_LENGTH).fill(3);
@@ -180,9 +180,9 @@ describe("a SecretStore whose files were altered refuses or serves exactly what 
           if ("value" in result) expect({ name, value: result.value }).toEqual({ name, value });
         }
       }),
-      { numRuns: fuzzRuns(2) },
+      { numRuns: fuzzRuns() },
     );
-  }, fuzzTimeout(1, 2));
+  }, fuzzTimeout(1));
 
   it("random lengths cut off the log (torn writes): the store reopens with a prefix of the history", async () => {
     const { fs, latest } = await historyStore();
@@ -198,7 +198,7 @@ describe("a SecretStore whose files were altered refuses or serves exactly what 
           if (length === log.length) expect(value).toEqual(latest.get(name));
         }
       }),
-      { numRuns: fuzzRuns(4) },
+      { numRuns: fuzzRuns() },
     );
-  }, fuzzTimeout(1, 4));
+  }, fuzzTimeout(1));
 });
