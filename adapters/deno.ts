@@ -208,6 +208,14 @@ const denoFileSystem: FileSystem = {
     }
     try {
       writeAll(file, data);
+    } catch (error) {
+      // A half-written file (a full disk) must not stand for a whole one: a lock file that names nobody.
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // already gone
+      }
+      throw fileError(error, path, "write");
     } finally {
       file.close();
     }

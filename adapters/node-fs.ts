@@ -140,6 +140,10 @@ export const nodeFileSystem: FileSystem = {
     }
     try {
       writeAll(fd, data);
+    } catch (error) {
+      // A half-written file (a full disk) must not stand for a whole one: a lock file that names nobody.
+      fs.rmSync(path, { force: true });
+      throw fileError(error, path, "write");
     } finally {
       fs.closeSync(fd);
     }

@@ -14,7 +14,7 @@
 import { open, seal, xchachaOver } from "../crypto/aead.ts";
 import { constantTimeEqual, randomBytes, toHex } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, KEY_LENGTH, type KdfParams } from "../crypto/kdf.ts";
-import { SecretManagementError } from "../errors.ts";
+import { isSecretManagementError, SecretManagementError } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
 import type { AppendHandle, FileSystem, Runtime } from "../runtime.ts";
 import { copyMetadata, type Metadata, nameKey, secretTypeOf, type SecretValue, validateMetadata, validateSecretName } from "../types.ts";
@@ -534,8 +534,11 @@ export class SecretStore {
     try {
       const prefix = decodeLogPrefix(this.#fs.readFileFrom(this.#log.path, 0, LOG_PREFIX_LENGTH));
       committed = constantTimeEqual(decodeHeader(pending).storeId, prefix.storeId);
-    } catch {
-      committed = false; // an unreadable pending header or log: the rotation did not commit
+    } catch (error) {
+      // Only damage decides that the rotation did not commit. A failed read decides nothing: dropping
+      // the pending header of a committed rotation would lose the only wrap of the new data key.
+      if (!isSecretManagementError(error, "STORE_CORRUPT")) throw error;
+      committed = false;
     }
     if (!committed) {
       this.#fs.remove(pendingPath);

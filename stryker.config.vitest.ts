@@ -1,0 +1,26 @@
+/**
+ * The tests Stryker runs against each mutant of core/crypto and core/store (stryker.config.mjs): the
+ * in-process format, vector, contract, password, sealed-store and fuzz suites, which take seconds.
+ * Left out for time (on 2 shared cores): test/store.test.ts and test/fault-store.test.ts (tens of
+ * seconds each, Argon2id per case) and every suite that spawns other runtimes. Fuzz properties run
+ * fewer cases here (FUZZ_RUNS), since every mutant they cover reruns them.
+ */
+import { defineConfig } from "vitest/config";
+
+process.env.FUZZ_RUNS ??= "100";
+
+export default defineConfig({
+  test: {
+    include: [
+      "test/store-vectors.test.ts",
+      "test/store-password.test.ts",
+      "test/store-contract.test.ts",
+      "test/store-vault.test.ts",
+      "test/sealed.test.ts",
+      "test/codec-limits.test.ts",
+      "test/fuzz-*.test.ts",
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
