@@ -2,9 +2,6 @@
 // repository. The pages' examples are run by the tests (test/readme.test.ts, test/docs-*.test.ts and
 // each vault's test).
 // Exits 1, naming each broken link, when one is found.
-// PENDING: pages written on other branches of this round (install, edge, security); once they are
-// merged, this list is empty and can go.
-const PENDING = new Set(["docs/SECURITY.md"]);
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +14,7 @@ for (const page of pages) {
   for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
     if (/^[a-z]+:/i.test(target) || target.startsWith("#")) continue;
     const file = join(dirname(page), target.split("#")[0]);
-    if (!existsSync(join(root, file)) && !PENDING.has(file)) broken.push(`${page}: ${target}`);
+    if (!existsSync(join(root, file))) broken.push(`${page}: ${target}`);
   }
 }
 if (broken.length > 0) {

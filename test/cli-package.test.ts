@@ -91,7 +91,7 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["set", "db", "--stdin"], { SECRETSTORE_PASSWORD: "pw-1" }, "v")).toMatchObject({ status: 0, stderr: "" });
     expect(run(["get", "db"])).toMatchObject({
       status: 4,
-      stderr: expect.stringContaining('vault "local": a password is required'),
+      stderr: expect.stringContaining('vault "local" needs a password and there is no terminal to ask for it on'),
     });
     // The unlock agent, started by the bundled bin as dist/bin/main.js, serves the key to the next call.
     expect(run(["store", "unlock", "--password-stdin"], {}, "pw-1\n")).toMatchObject({ status: 0, stderr: "" });
