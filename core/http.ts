@@ -18,6 +18,7 @@
  * What a server refuses is mapped to an error code once, here (`errorCodeForStatus`), with the answer
  * kept as an `HttpStatusError` cause that vaults inspect instead of parsing messages.
  */
+import { joinBytes } from "./crypto/bytes.ts";
 import { type ErrorCode, SecretManagementError } from "./errors.ts";
 
 export interface HttpClientOptions {
@@ -132,13 +133,7 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return joinBytes(chunks);
 }
 
 export class HttpClient {

@@ -6,7 +6,7 @@
  * still held through the store directory.
  */
 import { NONCE_LENGTH } from "../crypto/aead.ts";
-import { constantTimeEqual, randomBytes, zeroize } from "../crypto/bytes.ts";
+import { constantTimeEqual, joinBytes, randomBytes, zeroize } from "../crypto/bytes.ts";
 import { SecretManagementError } from "../errors.ts";
 import type { AppendHandle, FileInfo, FileSystem, Runtime } from "../runtime.ts";
 import { nameKey } from "../types.ts";
@@ -327,13 +327,7 @@ export class StoreLog {
       offset += frame.length;
       onProgress?.(frames.length - 1, entries.length);
     }
-    const bytes = new Uint8Array(offset);
-    let at = 0;
-    for (const frame of frames) {
-      bytes.set(frame, at);
-      at += frame.length;
-    }
-    return bytes;
+    return joinBytes(frames);
   }
 
   /** Rewrites the log with only the live records, re-sealed under the next generation (the lock held). */
