@@ -167,7 +167,7 @@ describe("the vault registry (vaults.json)", () => {
           expect(read.error.message).toContain("/home/vaults.json");
           return;
         }
-        const listed = await parsesOrRefusesAsync(async () => (await SecretManagement.open({ home: "/home", runtime })).getVaults());
+        const listed = await parsesOrRefusesAsync(async () => (await SecretManagement.open({ home: "/home", runtime, createRegistry: (rt, home) => new VaultRegistry(rt, home) })).getVaults());
         if ("error" in listed) expect(listed.error).toBeInstanceOf(SecretManagementError);
         else expect(listed.value.map((vault) => vault.name).sort()).toEqual(Object.keys(read.value.vaults).sort());
       }),
