@@ -151,8 +151,16 @@ export async function stopAgent(runtime: Runtime, home: string): Promise<boolean
   if (runtime.fs!.stat(socket) === undefined) return false;
   checkAgentDir(runtime, dir, false);
   const answered = (await ask(socket, { op: "lock" }))?.ok === true;
-  if (!answered) runtime.fs!.remove(socket);
-  return answered;
+  if (!answered) {
+    runtime.fs!.remove(socket);
+    return false;
+  }
+  // The agent answers, then zeroes its keys and removes its socket: wait for that, so that once
+  // `store lock` returns no key is held any more (up to a second; a busy machine can be slow).
+  for (let waited = 0; waited < 1000 && runtime.fs!.stat(socket) !== undefined; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 /**
