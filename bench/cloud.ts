@@ -17,7 +17,7 @@ import process from "node:process";
 import { SecretManagement } from "../mod.ts";
 import { signRequest } from "../extensions/aws-secrets-manager/sigv4.ts";
 import { startMoto } from "../test/helpers/moto.ts";
-import { startKeyVaultFixture } from "../test/fixtures/azure/keyvault-fixture.ts";
+import { clientSecretParameters, startKeyVaultFixture } from "../test/fixtures/azure/keyvault-fixture.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 
@@ -72,13 +72,7 @@ await moto.stop();
 const fixture = await startKeyVaultFixture();
 process.env.BENCH_AZURE_SECRET = "fixture-client-secret";
 await sm.registerVault("kv", "azure-keyvault", {
-  parameters: {
-    vaultUrl: fixture.url,
-    tenantId: "tenant-1",
-    clientId: "client-1",
-    authorityHost: fixture.authorityHost,
-    clientSecretEnv: "BENCH_AZURE_SECRET",
-  },
+  parameters: clientSecretParameters(fixture, "BENCH_AZURE_SECRET"),
 });
 await sm.setSecret("bench-secret", "x".repeat(64), { vault: "kv", metadata: { owner: "bench" } });
 const kv = await sm.getVaultExtension("kv");

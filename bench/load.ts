@@ -17,7 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { SecretManagement } from "../mod.ts";
 import { signRequest } from "../extensions/aws-secrets-manager/sigv4.ts";
-import { startKeyVaultFixture } from "../test/fixtures/azure/keyvault-fixture.ts";
+import { clientSecretParameters, startKeyVaultFixture } from "../test/fixtures/azure/keyvault-fixture.ts";
 import { startMoto } from "../test/helpers/moto.ts";
 import { startOpenBao } from "../test/helpers/openbao.ts";
 
@@ -129,13 +129,7 @@ await moto.stop();
 const fixture = await startKeyVaultFixture();
 process.env.BENCH_AZURE_SECRET = "fixture-client-secret";
 await sm.registerVault("azure", "azure-keyvault", {
-  parameters: {
-    vaultUrl: fixture.url,
-    tenantId: "tenant-1",
-    clientId: "client-1",
-    authorityHost: fixture.authorityHost,
-    clientSecretEnv: "BENCH_AZURE_SECRET",
-  },
+  parameters: clientSecretParameters(fixture, "BENCH_AZURE_SECRET"),
 });
 await sm.setSecret("load-secret", "x".repeat(64), { vault: "azure" });
 const azureToken = (await (await fetch(`${fixture.imdsEndpoint}?resource=x`, { headers: { metadata: "true" } })).json()).access_token;

@@ -14,6 +14,7 @@ import type { VaultParameters } from "../core/types.ts";
 import { quotesAny } from "../extensions/aws-secrets-manager/mod.ts";
 import { signRequest } from "../extensions/aws-secrets-manager/sigv4.ts";
 import { secret } from "./helpers/cli.ts";
+import { streamHugeBody } from "./helpers/fake-server.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type Moto, startMoto } from "./helpers/moto.ts";
 
@@ -353,19 +354,11 @@ describe("aws-secrets-manager error messages", () => {
   });
 
   it("reads only the start of a huge error body", async () => {
-    const chunk = Buffer.alloc(64 * 1024, "x");
     const sent: number[] = [];
     const server = await listen((_hit, _request, response) => {
       const index = sent.push(0) - 1;
       response.writeHead(500, { "content-type": "application/x-amz-json-1.1" });
-      const pump = () => {
-        while (sent[index]! < 200 * 1024 * 1024 && !response.destroyed) {
-          sent[index]! += chunk.length;
-          if (!response.write(chunk)) return void response.once("drain", pump);
-        }
-        response.end();
-      };
-      pump();
+      void streamHugeBody(response, 200 * 1024 * 1024, (n) => (sent[index]! += n));
     });
     try {
       const sm = await open("aws-huge");

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
 import type { VaultParameters } from "../core/types.ts";
 import { secret } from "./helpers/cli.ts";
+import { streamHugeBody } from "./helpers/fake-server.ts";
 import { tempHome } from "./helpers/home.ts";
 import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 
@@ -246,19 +247,11 @@ describe("azure-keyvault against a misbehaving server", () => {
   });
 
   it("reads only the start of a huge error body", async () => {
-    const chunk = Buffer.alloc(64 * 1024, "x");
     const sent: number[] = [];
     const vault = await scriptedVault((_request, response) => {
       const index = sent.push(0) - 1;
       response.writeHead(500, { "content-type": "application/json" });
-      const pump = () => {
-        while (sent[index]! < 200 * 1024 * 1024 && !response.destroyed) {
-          sent[index]! += chunk.length;
-          if (!response.write(chunk)) return void response.once("drain", pump);
-        }
-        response.end();
-      };
-      pump();
+      void streamHugeBody(response, 200 * 1024 * 1024, (n) => (sent[index]! += n));
     });
     try {
       const sm = await open("azure-huge");

@@ -10,7 +10,7 @@ import { CONTENT_TYPES } from "../extensions/azure-keyvault/mod.ts";
 import { BYTES_ALL, testVaultContract } from "./helpers/contract.ts";
 import { roundTripSource, runCloudWorker, runConsoleExamples, runSourceOn } from "./helpers/console-examples.ts";
 import { tempHome } from "./helpers/home.ts";
-import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
+import { clientSecretParameters, type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 
 const CLIENT_SECRET = "fixture-client-secret";
 const fixtureReady = startKeyVaultFixture({ clientSecret: CLIENT_SECRET });
@@ -20,14 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await (await fixtureReady).stop();
-});
-
-const clientSecretParameters = (f: KeyVaultFixture) => ({
-  vaultUrl: f.url,
-  tenantId: "tenant-1",
-  clientId: "client-1",
-  authorityHost: f.authorityHost,
-  clientSecretEnv: "TEST_AZURE_CLIENT_SECRET",
 });
 
 testVaultContract("azure-keyvault (local fixture)", async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretManagement } from "../mod.ts";
-import { type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
+import { clientSecretParameters, type KeyVaultFixture, startKeyVaultFixture } from "./fixtures/azure/keyvault-fixture.ts";
 import { type Moto, startMoto } from "./helpers/moto.ts";
 import { type OpenBao, startOpenBao } from "./helpers/openbao.ts";
 import { modulePath, runAsync } from "./helpers/runtimes.ts";
@@ -46,13 +46,7 @@ beforeAll(async () => {
     await sm.registerVault("bao", "hashicorp-vault", { parameters: { address: bao.address } });
     await sm.registerVault("aws", "aws-secrets-manager", { parameters: { region: "us-east-1", endpoint: moto.endpoint } });
     await sm.registerVault("azure", "azure-keyvault", {
-      parameters: {
-        vaultUrl: fixture.url,
-        tenantId: "tenant-1",
-        clientId: "client-1",
-        authorityHost: fixture.authorityHost,
-        clientSecretEnv: "LOAD_AZURE_SECRET",
-      },
+      parameters: clientSecretParameters(fixture, "LOAD_AZURE_SECRET"),
     });
     for (const vault of ["bao", "aws", "azure"]) await sm.setSecret("load-secret", `value in ${vault}`, { vault });
   } finally {

@@ -73,7 +73,8 @@ export const forward = (target: string, delayMs = 0): FakeAnswer => ({ forward: 
 const HOP_BY_HOP = new Set(["host", "connection", "keep-alive", "content-length", "transfer-encoding"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function streamHugeBody(response: ServerResponse, bytes: number, sent: (n: number) => void): Promise<void> {
+/** Writes `bytes` of filler to `response` as fast as the client reads, reporting each piece to `sent`; stops when it goes. */
+export async function streamHugeBody(response: ServerResponse, bytes: number, sent: (n: number) => void): Promise<void> {
   const chunk = Buffer.alloc(64 * 1024, "x");
   let left = bytes;
   while (left > 0 && !response.destroyed) {
