@@ -1,7 +1,7 @@
 /**
  * The command-line parser: a table of commands (cli/table.ts) drives parsing, `--help` and
- * completion, so they cannot drift; the same table types the flags and arguments each handler reads. No dependency; flags are `--name value`, `--name=value`, `-x value`;
- * `--` ends options.
+ * completion, so they cannot drift, and types the flags and arguments each handler reads.
+ * No dependency; flags are `--name value`, `--name=value`, `-x value`; `--` ends options.
  */
 
 export type Completion = "vault" | "secret" | "file" | "command";
