@@ -11,7 +11,7 @@ import { secretToJson } from "../core/envelope.ts";
 import { dirname } from "../core/paths.ts";
 import { type AgentRequest, type AgentResponse, checkAgentDir } from "./agent.ts";
 import type { SecretStore } from "../core/store/secret-store.ts";
-import type { Context } from "./context.ts";
+import type { CommandContext } from "./context.ts";
 
 const MAX_TIMER_MS = 0x7fffffff;
 
@@ -25,8 +25,8 @@ interface Entry {
   store: Promise<SecretStore> | undefined;
 }
 
-export async function serve(context: Context): Promise<number> {
-  const socketPath = context.arg("socket")!;
+export async function serve(context: CommandContext<"__agent">): Promise<number> {
+  const socketPath = context.args.socket;
   const runtime = context.runtime;
   checkAgentDir(runtime, dirname(socketPath), false);
   const entries = new Map<string, Entry>();

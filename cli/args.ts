@@ -1,7 +1,7 @@
 /**
- * The command-line parser: a table of commands (cli/commands.ts) drives both parsing and `--help`,
- * so the two cannot drift. No dependency; flags are `--name value`, `--name=value`, `-x value`;
- * `--` ends options.
+ * The command-line parser: a table of commands (cli/table.ts) drives parsing, `--help` and
+ * completion, so they cannot drift, and types the flags and arguments each handler reads.
+ * No dependency; flags are `--name value`, `--name=value`, `-x value`; `--` ends options.
  */
 
 export type Completion = "vault" | "secret" | "file" | "command";
@@ -41,10 +41,49 @@ export interface CommandSpec {
 
 export type FlagValues = { [name: string]: string | string[] | boolean | undefined };
 
-export interface Parsed {
-  command: CommandSpec;
+/**
+ * What a handler reads for a flag declared as `F`: a switch is true or false, a repeatable flag the
+ * values in the order given, a flag with choices one of them or undefined, any other its text or
+ * undefined. For a spec whose shape is not known literally (plain `FlagSpec`), any of these.
+ */
+export type FlagValue<F extends FlagSpec> = F extends { value: string }
+  ? F extends { repeat: true } ? string[] : (F extends { choices: readonly (infer Choice)[] } ? Choice : string) | undefined
+  : F extends { name: string; value?: undefined } ? boolean
+  : string | string[] | boolean | undefined;
+
+/** What a handler reads for an argument declared as `A`; a required variadic one has at least one word. */
+export type ArgValue<A extends ArgSpec> = A extends { variadic: true }
+  ? A extends { required: true } ? [string, ...string[]] : string[]
+  : A extends { name: string; variadic?: false } ? A extends { required: true } ? string : string | undefined
+  : string | string[] | undefined;
+
+/** The flags of command `C` by name, as its handler reads them (`as const` tables give exact types). */
+export type FlagsOf<C extends CommandSpec> = { readonly [F in C["flags"][number] as F["name"]]: FlagValue<F> };
+/** The positional arguments of command `C` by name. */
+export type ArgsOf<C extends CommandSpec> = { readonly [A in C["args"][number] as A["name"]]: ArgValue<A> };
+
+export interface Parsed<C extends CommandSpec = CommandSpec> {
+  command: C;
+  /** What was given: a variadic argument as its (maybe empty) list, another only when given. */
   args: { [name: string]: string | string[] | undefined };
+  /** What was given: a switch as true, a repeatable flag as its list, nothing for a flag not given. */
   flags: FlagValues;
+}
+
+/** Every flag `parsed.command` declares, with the value its handler reads (false for a switch not given, [] for a list). */
+export function flagsOf<C extends CommandSpec>(parsed: Parsed<C>): FlagsOf<C> {
+  const values: FlagValues = {};
+  for (const flag of parsed.command.flags) {
+    const given = parsed.flags[flag.name];
+    values[flag.name] = flag.value === undefined ? given === true : flag.repeat ? (given ?? []) : given;
+  }
+  // Built from C's own flag specs just above, so it has FlagsOf<C>'s keys and value kinds.
+  return values as FlagsOf<C>;
+}
+
+/** The arguments of `parsed.command` by name; parseCommandLine checked the required ones. */
+export function argsOf<C extends CommandSpec>(parsed: Parsed<C>): ArgsOf<C> {
+  return parsed.args as ArgsOf<C>;
 }
 
 /** A bad command line: exit code 2. */

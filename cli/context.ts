@@ -1,19 +1,27 @@
 /**
- * What a command handler gets: the parsed command line, the runtime, the CLI's password source
- * (cli/stores.ts), and lazily the manager, which hands that source to every vault.
+ * What a command handler gets: the parsed command line, with the flags and arguments of its command
+ * typed from the table (cli/table.ts), the runtime, the CLI's password source (cli/stores.ts), and
+ * lazily the manager, which hands that source to every vault.
  */
 import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
-import { type Parsed, UsageError } from "./args.ts";
+import { type ArgsOf, argsOf, type CommandSpec, type FlagsOf, flagsOf, type Parsed, UsageError } from "./args.ts";
 import { isBrokenPipe } from "./output.ts";
 import { CliPasswords } from "./stores.ts";
+import type { CommandName, CommandNamed, SwitchName, ValueFlagName } from "./table.ts";
 
-export type Handler = (context: Context) => Promise<number | void>;
+export type Handler<C extends CommandSpec = CommandSpec> = (context: Context<C>) => Promise<number | void>;
 
-export class Context {
+/** The context of one command of the table: `CommandContext<"set">` has `flags.vault: string | undefined`. */
+export type CommandContext<N extends CommandName> = Context<CommandNamed<N>>;
+
+export class Context<C extends CommandSpec = CommandSpec> {
   readonly runtime: Runtime;
-  readonly parsed: Parsed;
+  readonly parsed: Parsed<C>;
+  /** Every flag the command declares: a switch true or false, a repeatable flag a list, others a value or undefined. */
+  readonly flags: FlagsOf<C>;
+  readonly args: ArgsOf<C>;
   /** Where passwords come from: the unlock agent, --password-stdin, SECRETSTORE_PASSWORD, a prompt. */
   readonly passwords: CliPasswords;
   /** Vaults that failed during a search that went on without them (each also printed as a warning). */
@@ -23,30 +31,26 @@ export class Context {
   #manager: Promise<SecretManagement> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
-  constructor(runtime: Runtime, parsed: Parsed) {
+  constructor(runtime: Runtime, parsed: Parsed<C>) {
     this.runtime = runtime;
     this.parsed = parsed;
+    this.flags = flagsOf(parsed);
+    this.args = argsOf(parsed);
     this.passwords = new CliPasswords(this);
   }
 
-  arg(name: string): string | undefined {
-    return this.parsed.args[name] as string | undefined;
-  }
-
-  args(name: string): string[] {
-    return (this.parsed.args[name] as string[] | undefined) ?? [];
-  }
-
-  flag(name: string): string | undefined {
-    return this.parsed.flags[name] as string | undefined;
-  }
-
-  flagList(name: string): string[] {
-    return (this.parsed.flags[name] as string[] | undefined) ?? [];
-  }
-
-  has(name: string): boolean {
+  /**
+   * Whether a switch was given, for code that serves several commands, some without that switch
+   * (a progress bar is quiet under --json; `copy` has no --json). A handler reads `flags`.
+   */
+  has(name: SwitchName): boolean {
     return this.parsed.flags[name] === true;
+  }
+
+  /** The value of a flag, for code that serves several commands (as `has`). A handler reads `flags`. */
+  flag(name: ValueFlagName): string | undefined {
+    const value = this.parsed.flags[name];
+    return typeof value === "string" ? value : undefined;
   }
 
   usage(message: string): UsageError {
@@ -112,7 +116,7 @@ export class Context {
  * then, if a vault failed, the command fails with that failure's code (exit 4 for a locked store,
  * 1 for one that is down): an incomplete listing must not pass for a complete one.
  */
-export function failOnVaultErrors(handler: Handler): Handler {
+export function failOnVaultErrors<C extends CommandSpec>(handler: Handler<C>): Handler<C> {
   return async (context) => {
     const code = await handler(context);
     await context.finish();

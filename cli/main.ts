@@ -4,9 +4,10 @@
  * `bun cli/main.ts` and, built, `node dist/cli/main.js` (the npm `secret` bin).
  * Only the parser and the command table load up front; each command imports what it needs.
  */
-import { commandHelp, findCommand, overviewHelp, parseCommandLine, UsageError } from "./args.ts";
+import { type CommandSpec, commandHelp, findCommand, overviewHelp, parseCommandLine, UsageError } from "./args.ts";
+import { loadHandler } from "./handlers.ts";
 import { ignoreBrokenStdout, isBrokenPipe } from "./output.ts";
-import { type Command, COMMANDS } from "./table.ts";
+import { COMMANDS } from "./table.ts";
 import { VERSION } from "./version.ts";
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, password: 4 } as const;
@@ -81,10 +82,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const debug = argv.includes("--debug");
-  let command: Command | undefined;
+  let command: CommandSpec | undefined;
   try {
     const parsed = parseCommandLine(COMMANDS, argv);
-    command = COMMANDS.find((entry) => entry === parsed.command)!;
+    command = parsed.command;
     if (parsed.flags.help) {
       io.out(commandHelp(parsed.command));
       return EXIT.ok;
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const [{ Context }, { detectRuntime }, handler] = await Promise.all([
       import("./context.ts"),
       import("../adapters/detect.ts"),
-      command.load(),
+      loadHandler(command),
     ]);
     const runtime = await detectRuntime();
     const context = new Context(runtime, parsed);

@@ -1,32 +1,24 @@
 /**
- * Every command of `secret`: its words, arguments, flags and help, and the module that runs it
- * (imported only when that command runs, to keep start-up lean).
+ * Every command of `secret`: its words, arguments, flags and help. Plain data, declared `as const` so
+ * that each handler's flags and arguments get their types from here (CommandContext in
+ * cli/context.ts); which module runs each command is in cli/handlers.ts.
  */
 import type { CommandSpec, FlagSpec } from "./args.ts";
-import type { Handler } from "./context.ts";
 
-export interface Command extends CommandSpec {
-  load: () => Promise<Handler>;
-}
-
-const json: FlagSpec = { name: "json", help: "print JSON" };
-const vault: FlagSpec = { name: "vault", value: "<name>", complete: "vault", help: "the vault to use" };
-const passwordStdin: FlagSpec = {
+const json = { name: "json", help: "print JSON" } as const satisfies FlagSpec;
+const vault = { name: "vault", value: "<name>", complete: "vault", help: "the vault to use" } as const satisfies FlagSpec;
+const passwordStdin = {
   name: "password-stdin",
   help: "read the store password (on first use, the new one) from the first line of stdin",
-};
-const storeVault: FlagSpec = {
+} as const satisfies FlagSpec;
+const storeVault = {
   name: "vault",
   value: "<name>",
   complete: "vault",
   help: "the SecretStore vault (default: the default vault if it is a SecretStore, else the first one)",
-};
+} as const satisfies FlagSpec;
 
-const vaultCommands = () => import("./commands/vault.ts");
-const secretCommands = () => import("./commands/secrets.ts");
-const storeCommands = () => import("./commands/store.ts");
-
-export const COMMANDS: readonly Command[] = [
+const TABLE = [
   {
     path: ["vault", "register"],
     summary: "register a vault: a name, an extension module and its parameters",
@@ -43,42 +35,36 @@ export const COMMANDS: readonly Command[] = [
       { name: "allow-clobber", help: "replace a vault registered under the same name" },
     ],
     details: "The module is a built-in name (secretstore, memory, env, ...), a package name or a file path.",
-    load: async () => (await vaultCommands()).register,
   },
   {
     path: ["vault", "unregister"],
     summary: "unregister vaults (their secrets stay where they are)",
     args: [{ name: "name", required: true, variadic: true, complete: "vault" }],
     flags: [],
-    load: async () => (await vaultCommands()).unregister,
   },
   {
     path: ["vault", "list"],
     summary: "list registered vaults",
     args: [{ name: "pattern", complete: "vault" }],
     flags: [json],
-    load: async () => (await vaultCommands()).list,
   },
   {
     path: ["vault", "default"],
     summary: "set or clear the default vault",
     args: [{ name: "name", complete: "vault" }],
     flags: [{ name: "clear", help: "clear the default vault" }],
-    load: async () => (await vaultCommands()).setDefault,
   },
   {
     path: ["vault", "test"],
     summary: "test the vaults matching a pattern (exit 1 when one fails)",
     args: [{ name: "pattern", complete: "vault" }],
     flags: [],
-    load: async () => (await vaultCommands()).test,
   },
   {
     path: ["vault", "unlock"],
     summary: "unlock a vault with its password",
     args: [{ name: "name", required: true, complete: "vault" }],
     flags: [passwordStdin],
-    load: async () => (await vaultCommands()).unlock,
   },
   {
     path: ["vault", "search"],
@@ -86,7 +72,6 @@ export const COMMANDS: readonly Command[] = [
     args: [{ name: "term" }],
     flags: [json, { name: "timeout", value: "<seconds>", help: "how long to wait for the registry (default 10)" }],
     details: "Searches the registry npm is configured with (npm_config_registry, .npmrc). It installs nothing.",
-    load: async () => (await import("./commands/search.ts")).search,
   },
   {
     path: ["set"],
@@ -118,7 +103,6 @@ export const COMMANDS: readonly Command[] = [
       "map: a JSON object of strings, {\"bytes\": base64} or {\"username\", \"password\"}.",
       "With no vault registered, set creates the local SecretStore and makes it the default.",
     ].join("\n"),
-    load: async () => (await secretCommands()).set,
   },
   {
     path: ["get"],
@@ -135,7 +119,6 @@ export const COMMANDS: readonly Command[] = [
       "Strings print as they are, with a newline only when stdout is a terminal; bytes print raw;",
       "credentials and maps print their JSON value.",
     ].join("\n"),
-    load: async () => (await secretCommands()).get,
   },
   {
     path: ["info"],
@@ -143,10 +126,6 @@ export const COMMANDS: readonly Command[] = [
     summary: "list secrets (names, types, vaults, metadata) matching a wildcard filter",
     args: [{ name: "filter", complete: "secret" }],
     flags: [vault, json, passwordStdin],
-    load: async () => {
-      const [{ info }, { failOnVaultErrors }] = await Promise.all([secretCommands(), import("./context.ts")]);
-      return failOnVaultErrors(info);
-    },
   },
   {
     path: ["meta"],
@@ -158,7 +137,6 @@ export const COMMANDS: readonly Command[] = [
       vault,
       passwordStdin,
     ],
-    load: async () => (await secretCommands()).meta,
   },
   {
     path: ["remove"],
@@ -166,7 +144,6 @@ export const COMMANDS: readonly Command[] = [
     summary: "remove a secret from a vault",
     args: [{ name: "name", required: true, complete: "secret" }],
     flags: [{ ...vault, help: "the vault to remove it from (required)" }, passwordStdin],
-    load: async () => (await secretCommands()).remove,
   },
   {
     path: ["copy"],
@@ -178,7 +155,6 @@ export const COMMANDS: readonly Command[] = [
       { name: "no-clobber", help: "skip secrets that exist in the target" },
       passwordStdin,
     ],
-    load: async () => (await secretCommands()).copy,
   },
   {
     path: ["store", "config"],
@@ -192,21 +168,18 @@ export const COMMANDS: readonly Command[] = [
       json,
       passwordStdin,
     ],
-    load: async () => (await storeCommands()).config,
   },
   {
     path: ["store", "unlock"],
     summary: "unlock the SecretStore; the unlock agent keeps it unlocked for the password timeout",
     args: [],
     flags: [storeVault, passwordStdin],
-    load: async () => (await storeCommands()).unlock,
   },
   {
     path: ["store", "lock"],
     summary: "lock the SecretStore and stop the unlock agent",
     args: [],
     flags: [storeVault],
-    load: async () => (await storeCommands()).lock,
   },
   {
     path: ["store", "password"],
@@ -217,7 +190,6 @@ export const COMMANDS: readonly Command[] = [
       { name: "rotate-key", help: "also re-encrypt every secret under a new data key (old copies of the store files stop working)" },
       { ...passwordStdin, help: "read the current password, then the new one, from the first two lines of stdin" },
     ],
-    load: async () => (await storeCommands()).password,
   },
   {
     path: ["store", "reset"],
@@ -229,7 +201,6 @@ export const COMMANDS: readonly Command[] = [
       storeVault,
       passwordStdin,
     ],
-    load: async () => (await storeCommands()).reset,
   },
   {
     path: ["store", "export"],
@@ -247,7 +218,6 @@ export const COMMANDS: readonly Command[] = [
       "give it to the function (a worker secret, an environment variable) and ship the file beside it.",
       "Open it with openSealedStore(bytes, key) or the sealed vault. A filter that matches nothing writes nothing (exit 3).",
     ].join("\n"),
-    load: async () => (await import("./commands/export.ts")).exportSealed,
   },
   {
     path: ["run"],
@@ -281,7 +251,6 @@ export const COMMANDS: readonly Command[] = [
       "Output is masked by default when stdout is not a terminal. The exit code is the command's.",
       "If a secret is missing nothing is started (exit 3).",
     ].join("\n"),
-    load: async () => (await import("./commands/run.ts")).run,
   },
   {
     path: ["inject"],
@@ -293,7 +262,6 @@ export const COMMANDS: readonly Command[] = [
       passwordStdin,
     ],
     details: "Every reference is resolved before anything is written; a missing secret writes nothing (exit 3).",
-    load: async () => (await import("./commands/inject.ts")).inject,
   },
   {
     path: ["completion"],
@@ -305,7 +273,6 @@ export const COMMANDS: readonly Command[] = [
       "zsh:  source <(secret completion zsh)",
       "fish: secret completion fish | source",
     ].join("\n"),
-    load: async () => (await import("./commands/completion.ts")).completion,
   },
   {
     path: ["__complete"],
@@ -314,7 +281,6 @@ export const COMMANDS: readonly Command[] = [
     flags: [],
     passthrough: true,
     hidden: true,
-    load: async () => (await import("./commands/completion.ts")).complete,
   },
   {
     path: ["__agent"],
@@ -322,6 +288,26 @@ export const COMMANDS: readonly Command[] = [
     args: [{ name: "socket", required: true }],
     flags: [],
     hidden: true,
-    load: async () => (await import("./agent-server.ts")).serve,
   },
-];
+] as const satisfies readonly CommandSpec[];
+
+/** The table as the parser, help and completion read it: any command, any flag. */
+export const COMMANDS: readonly CommandSpec[] = TABLE;
+
+type Entry = (typeof TABLE)[number];
+/** A command's words joined by spaces: ["vault", "register"] is "vault register". */
+type Joined<Words extends readonly string[]> = Words extends readonly [infer Only extends string] ? Only
+  : Words extends readonly [infer First extends string, ...infer Rest extends readonly string[]] ? `${First} ${Joined<Rest>}`
+  : never;
+type EntriesByName = { [E in Entry as Joined<E["path"]>]: E };
+
+/** Every command by its words: "set", "vault register", "__complete". */
+export type CommandName = keyof EntriesByName;
+/** The table entry of a command, with its literal flags and arguments. */
+export type CommandNamed<N extends CommandName> = EntriesByName[N];
+/** Any flag declared in the table. */
+type AnyFlag = Entry["flags"][number];
+/** The switches (flags without a value) of any command. */
+export type SwitchName = Extract<AnyFlag, { name: string; value?: undefined }>["name"];
+/** The flags of any command that take one value (not repeatable). */
+export type ValueFlagName = Exclude<Extract<AnyFlag, { value: string }>, { repeat: true }>["name"];

@@ -8,7 +8,7 @@
  */
 import { type CommandSpec, findCommand, type FlagSpec, GLOBAL_FLAGS, subcommandNames } from "../args.ts";
 import { selfCommand } from "../agent.ts";
-import { Context } from "../context.ts";
+import { type CommandContext, Context } from "../context.ts";
 import { SecretManagementError } from "../../core/errors.ts";
 import { COMMANDS } from "../table.ts";
 
@@ -50,22 +50,22 @@ complete -c secret -f -a '(__secret_complete)'
   return undefined;
 }
 
-export async function completion(context: Context): Promise<void> {
-  const shell = context.arg("shell")!;
+export async function completion(context: CommandContext<"completion">): Promise<void> {
+  const shell = context.args.shell;
   const text = script(shell, await selfCommand());
   if (text === undefined) throw context.usage(`unknown shell "${shell}": use bash, zsh or fish`);
   context.out(text);
 }
 
 /** Candidates for the last word, given all the words after `secret` (the last may be empty). */
-export async function complete(context: Context): Promise<void> {
+export async function complete(context: CommandContext<"__complete">): Promise<void> {
   // Completion runs inside the shell: it must never prompt, so it sees no terminal.
   const quiet = new Context({
     ...context.runtime,
     stdinIsTerminal: () => false,
     promptSecret: () => Promise.reject(new SecretManagementError("PASSWORD_REQUIRED", "no prompt during completion")),
   }, context.parsed);
-  const words = quiet.args("words");
+  const words = quiet.args.words;
   const current = words.length ? words[words.length - 1]! : "";
   const before = words.slice(0, -1);
   const candidates = (await candidatesFor(quiet, before, current)).filter((word) => word.startsWith(current));

@@ -7,20 +7,20 @@
 import { absolutePath } from "../../core/paths.ts";
 import { type SealedSecret, sealSecrets } from "../../core/sealed.ts";
 import { SecretManagementError } from "../../core/errors.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext } from "../context.ts";
 import { storeVaultName } from "../stores.ts";
 
-export async function exportSealed(context: Context): Promise<void> {
-  const target = context.flag("sealed");
+export async function exportSealed(context: CommandContext<"store export">): Promise<void> {
+  const target = context.flags.sealed;
   if (target === undefined) throw context.usage("export needs --sealed <file>: where to write the sealed store");
   const fs = context.runtime.fs!;
   const file = absolutePath(context.runtime, target);
-  const force = context.has("force");
+  const force = context.flags.force;
   // Checked before the store is read, so a refusal costs no password; checked again when writing.
   if (!force && fs.stat(file) !== undefined) throw fileExists(file);
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
-  const filter = context.flag("filter") ?? "*";
+  const filter = context.flags.filter ?? "*";
   const infos = await sm.getSecretInfo(filter, { vault });
   if (infos.length === 0) {
     throw new SecretManagementError("SECRET_NOT_FOUND", `no secret in vault "${vault}" matches "${filter}": nothing exported`, {

@@ -1,7 +1,7 @@
 /** `secret inject`: fills `{{ secret://vault/name#field }}` in a template; all or nothing. */
 import { SecretManagementError } from "../../core/errors.ts";
 import { parseSecretReference } from "../../core/references.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext } from "../context.ts";
 import { secretText } from "../values.ts";
 
 const PLACEHOLDER = /\{\{\s*(secret:\/\/[^\s{}]+)\s*\}\}/g;
@@ -45,12 +45,12 @@ function placeholderReferences(template: string): string[] {
   return [...references];
 }
 
-export async function inject(context: Context): Promise<void> {
+export async function inject(context: CommandContext<"inject">): Promise<void> {
   const fs = context.runtime.fs!;
-  const input = context.flag("in");
+  const input = context.flags.in;
   let bytes: Uint8Array | undefined;
   if (input === undefined) {
-    if (context.has("password-stdin")) throw context.usage("--password-stdin needs the template from -i <file>");
+    if (context.flags["password-stdin"]) throw context.usage("--password-stdin needs the template from -i <file>");
     bytes = await context.runtime.readStdin();
   } else {
     bytes = fs.readFile(input);
@@ -67,7 +67,7 @@ export async function inject(context: Context): Promise<void> {
   const values = new Map<string, string>();
   for (const reference of references) values.set(reference, secretText(await sm.resolveReference(reference), reference));
   const output = template.replace(PLACEHOLDER, (_, reference: string) => values.get(reference)!);
-  const out = context.flag("out");
+  const out = context.flags.out;
   if (out === undefined) context.out(output);
   else fs.writeFileAtomic(out, new TextEncoder().encode(output), 0o600); // a new file replaces any old one
 }

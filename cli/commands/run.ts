@@ -9,7 +9,7 @@
 import { parse } from "dotenv";
 import { CREDENTIAL_VARIABLES } from "../../core/process.ts";
 import { isSecretReference } from "../../core/references.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext, Context } from "../context.ts";
 import { Masker } from "../mask.ts";
 import { secretText } from "../values.ts";
 
@@ -41,12 +41,12 @@ function warnAboutCutReferences(context: Context, file: string, text: string, pa
   }
 }
 
-export async function run(context: Context): Promise<number> {
-  const [command, ...args] = context.args("command");
-  if (ASSIGNMENT.test(command!)) {
+export async function run(context: CommandContext<"run">): Promise<number> {
+  const [command, ...args] = context.args.command;
+  if (ASSIGNMENT.test(command)) {
     // `secret run TOKEN=api-token -- cmd`: shell syntax for a variable, which would run as a program.
     // What was typed is a secret's name (already on this command line), so the fix can be shown whole.
-    const [variable] = command!.split("=", 1);
+    const [variable] = command.split("=", 1);
     throw context.usage(`"${command}" is not a command: to set ${variable} from a secret, write --env ${command} before --`);
   }
   // Later sources win: the inherited environment, then --env-file files in order, then --env.
@@ -58,7 +58,7 @@ export async function run(context: Context): Promise<number> {
     }
   }
   const fs = context.runtime.fs!;
-  for (const file of context.flagList("env-file")) {
+  for (const file of context.flags["env-file"]) {
     const bytes = fs.readFile(file);
     if (bytes === undefined) throw context.usage(`--env-file ${file}: no such file`);
     // Read as the `dotenv` package reads it (its own parser): comments, quotes, `export`, multi-line values.
@@ -70,7 +70,7 @@ export async function run(context: Context): Promise<number> {
     warnAboutCutReferences(context, file, text, parsed);
   }
   const inherited: Record<string, string> = {};
-  for (const pair of context.flagList("env")) {
+  for (const pair of context.flags.env) {
     if (VARIABLE.test(pair)) {
       const value = context.runtime.env(pair);
       if (value === undefined) throw context.usage(`--env ${pair}: it is not set here, so there is nothing to pass on`);
@@ -101,7 +101,7 @@ export async function run(context: Context): Promise<number> {
     secrets.push(text);
   }
 
-  const mask = context.has("no-mask") ? false : context.has("mask") ? true : !context.runtime.stdoutIsTerminal();
+  const mask = context.flags["no-mask"] ? false : context.flags.mask ? true : !context.runtime.stdoutIsTerminal();
   const child = context.runtime.spawn(command!, args, {
     env,
     stdin: "inherit",

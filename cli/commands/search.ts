@@ -5,7 +5,7 @@
  * public one. It only lists: installing is the user's `npm i` / `deno add` / `bun add`.
  */
 import { SecretManagementError } from "../../core/errors.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext, Context } from "../context.ts";
 import { printJson, printTable } from "../output.ts";
 
 export const VAULT_KEYWORD = "secretmanagement-vault";
@@ -84,13 +84,14 @@ export async function searchVaultPackages(registry: string, term: string | undef
   });
 }
 
-export async function search(context: Context): Promise<void> {
-  const seconds = Number(context.flag("timeout") ?? DEFAULT_TIMEOUT_SECONDS);
+export async function search(context: CommandContext<"vault search">): Promise<void> {
+  const { term } = context.args;
+  const seconds = Number(context.flags.timeout ?? DEFAULT_TIMEOUT_SECONDS);
   if (!(seconds > 0)) throw context.usage("--timeout takes a positive number of seconds");
-  const found = await searchVaultPackages(registryUrl(context), context.arg("term"), seconds * 1000);
-  if (context.has("json")) return printJson(context, found);
+  const found = await searchVaultPackages(registryUrl(context), term, seconds * 1000);
+  if (context.flags.json) return printJson(context, found);
   if (found.length === 0) {
-    context.runtime.writeStderr(`no vault packages found with the keyword ${VAULT_KEYWORD}${context.arg("term") ? ` matching "${context.arg("term")}"` : ""}\n`);
+    context.runtime.writeStderr(`no vault packages found with the keyword ${VAULT_KEYWORD}${term ? ` matching "${term}"` : ""}\n`);
     return;
   }
   printTable(

@@ -2,7 +2,7 @@
 import { SecretManagementError } from "../../core/errors.ts";
 import type { SecretManagement } from "../../core/manager.ts";
 import type { StoreConfig } from "../../core/store/secret-store.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext, Context } from "../context.ts";
 import { printJson, progress } from "../output.ts";
 import { hasStoreVault, registerLocalStore, requireStore, shareWithAgent, storeVaultName } from "../stores.ts";
 
@@ -10,7 +10,7 @@ import { hasStoreVault, registerLocalStore, requireStore, shareWithAgent, storeV
 const NO_STORE = "there is no SecretStore yet: create one with secret store config --authentication none --interaction none " +
   "(no password, as for CI) or --authentication password, or by storing a secret: secret set <name>";
 
-export async function config(context: Context): Promise<void> {
+export async function config(context: CommandContext<"store config">): Promise<void> {
   const sm = await context.open();
   const changes = await configChanges(context);
   const vault = await existingStoreVault(context, sm);
@@ -26,7 +26,7 @@ export async function config(context: Context): Promise<void> {
     return await storeVault.create(changes);
   }
   if (Object.keys(changes).length === 0) {
-    if (context.has("json")) return printJson(context, store.config);
+    if (context.flags.json) return printJson(context, store.config);
     const current = store.config;
     context.out(
       `authentication  ${current.authentication}\npasswordTimeout ${current.passwordTimeout}\ninteraction     ${current.interaction}\n`,
@@ -43,17 +43,15 @@ export async function config(context: Context): Promise<void> {
 }
 
 /** The SecretStore vault `store config` acts on; undefined on a home with none (and no --vault). */
-async function existingStoreVault(context: Context, sm: SecretManagement): Promise<string | undefined> {
-  return !(await hasStoreVault(sm)) && context.flag("vault") === undefined ? undefined : await storeVaultName(context, sm);
+async function existingStoreVault(context: CommandContext<"store config">, sm: SecretManagement): Promise<string | undefined> {
+  return !(await hasStoreVault(sm)) && context.flags.vault === undefined ? undefined : await storeVaultName(context, sm);
 }
 
-async function configChanges(context: Context): Promise<Partial<StoreConfig>> {
+async function configChanges(context: CommandContext<"store config">): Promise<Partial<StoreConfig>> {
   const changes: Partial<StoreConfig> = {};
-  const authentication = context.flag("authentication");
-  const interaction = context.flag("interaction");
-  const timeout = context.flag("timeout");
-  if (authentication !== undefined) changes.authentication = authentication as StoreConfig["authentication"];
-  if (interaction !== undefined) changes.interaction = interaction as StoreConfig["interaction"];
+  const { authentication, interaction, timeout } = context.flags;
+  if (authentication !== undefined) changes.authentication = authentication;
+  if (interaction !== undefined) changes.interaction = interaction;
   if (timeout !== undefined) {
     const { MAX_PASSWORD_TIMEOUT } = await import("../../core/store/secret-store.ts");
     if (!/^-?\d+$/.test(timeout) || Number(timeout) < -1 || Number(timeout) > MAX_PASSWORD_TIMEOUT) {
@@ -78,12 +76,12 @@ export async function unlockStore(context: Context, vault: string): Promise<void
   await shareWithAgent(context, sm, storeVault, { required: true });
 }
 
-export async function unlock(context: Context): Promise<void> {
+export async function unlock(context: CommandContext<"store unlock">): Promise<void> {
   const sm = await context.open();
   await unlockStore(context, await storeVaultName(context, sm));
 }
 
-export async function lock(context: Context): Promise<void> {
+export async function lock(context: CommandContext<"store lock">): Promise<void> {
   const sm = await context.open();
   const { store } = await requireStore(sm, await storeVaultName(context, sm));
   const { stopAgent } = await import("../agent.ts");
@@ -91,7 +89,7 @@ export async function lock(context: Context): Promise<void> {
   store.lock();
 }
 
-export async function password(context: Context): Promise<void> {
+export async function password(context: CommandContext<"store password">): Promise<void> {
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
   const { store } = await requireStore(sm, vault);
@@ -111,7 +109,7 @@ export async function password(context: Context): Promise<void> {
   let bar: ReturnType<typeof progress> | undefined;
   try {
     await store.changePassword(current, next, {
-      rotateKey: context.has("rotate-key"),
+      rotateKey: context.flags["rotate-key"],
       onProgress: (done, total) => (bar ??= progress(context, total)).tick(done),
     });
   } finally {
@@ -119,11 +117,11 @@ export async function password(context: Context): Promise<void> {
   }
 }
 
-export async function reset(context: Context): Promise<void> {
+export async function reset(context: CommandContext<"store reset">): Promise<void> {
   const sm = await context.open();
   const vault = await storeVaultName(context, sm);
   const { store } = await requireStore(sm, vault);
-  if (!context.has("force")) {
+  if (!context.flags.force) {
     if (!context.runtime.stdinIsTerminal()) {
       throw context.usage("reset deletes every secret: confirm with --force when stdin is not a terminal");
     }
@@ -131,7 +129,7 @@ export async function reset(context: Context): Promise<void> {
       throw new SecretManagementError("INVALID_ARGUMENT", "reset cancelled");
     }
   }
-  const noPassword = context.has("no-password");
+  const noPassword = context.flags["no-password"];
   const newPassword = noPassword ? undefined : await context.passwords.newPassword(vault);
   const { stopAgent } = await import("../agent.ts");
   await stopAgent(context.runtime, sm.home); // the old key is worthless now

@@ -1,42 +1,44 @@
 /** `secret vault register|unregister|list|default|test|unlock`. */
 import { SecretManagementError } from "../../core/errors.ts";
 import { isAbsolutePath, joinPath } from "../../core/paths.ts";
-import type { Context } from "../context.ts";
+import type { CommandContext } from "../context.ts";
 import { printJson, printTable } from "../output.ts";
 import { isSecretStoreModule } from "../../extensions/secretstore/registration.ts";
 import { parseParameters } from "../values.ts";
 
-export async function register(context: Context): Promise<void> {
+export async function register(context: CommandContext<"vault register">): Promise<void> {
+  const { flags } = context;
+  const { name, module } = context.args;
   const sm = await context.open();
-  const parameters = parseParameters(context.flagList("param"));
+  const parameters = parseParameters(flags.param);
   // The library refuses a relative SecretStore path (it would follow the working directory): resolve it here.
-  if (isSecretStoreModule(context.arg("module")!) && typeof parameters.path === "string" && !isAbsolutePath(parameters.path)) {
+  if (isSecretStoreModule(module) && typeof parameters.path === "string" && !isAbsolutePath(parameters.path)) {
     parameters.path = joinPath(context.runtime, context.runtime.cwd(), parameters.path);
   }
-  const info = await sm.registerVault(context.arg("name")!, context.arg("module")!, {
+  const info = await sm.registerVault(name, module, {
     parameters,
-    description: context.flag("description"),
-    default: context.has("default"),
-    allowClobber: context.has("allow-clobber"),
+    description: flags.description,
+    default: flags.default,
+    allowClobber: flags["allow-clobber"],
     requirePersistent: true, // each command is its own process: a memory vault would lose every secret
   });
   context.out(`registered vault ${info.name}${info.isDefault ? " (default)" : ""}\n`);
 }
 
-export async function unregister(context: Context): Promise<void> {
+export async function unregister(context: CommandContext<"vault unregister">): Promise<void> {
   const sm = await context.open();
-  for (const name of context.args("name")) {
+  for (const name of context.args.name) {
     await sm.unregisterVault(name);
     context.out(`unregistered vault ${name}\n`);
   }
 }
 
-export async function list(context: Context): Promise<void> {
+export async function list(context: CommandContext<"vault list">): Promise<void> {
+  const { pattern } = context.args;
   const sm = await context.open();
-  const vaults = await sm.getVaults(context.arg("pattern") ?? "*");
-  if (context.has("json")) return printJson(context, vaults);
+  const vaults = await sm.getVaults(pattern ?? "*");
+  if (context.flags.json) return printJson(context, vaults);
   if (vaults.length === 0) {
-    const pattern = context.arg("pattern");
     context.note(
       pattern === undefined || pattern === "*"
         ? "no vaults registered; register one with: secret vault register <name> <module> (or let secret set <name> create the local store)"
@@ -57,9 +59,9 @@ export async function list(context: Context): Promise<void> {
   );
 }
 
-export async function setDefault(context: Context): Promise<void> {
-  const name = context.arg("name");
-  if ((name === undefined) === !context.has("clear")) throw context.usage("give a vault name or --clear");
+export async function setDefault(context: CommandContext<"vault default">): Promise<void> {
+  const { name } = context.args;
+  if ((name === undefined) === !context.flags.clear) throw context.usage("give a vault name or --clear");
   const sm = await context.open();
   await sm.setDefaultVault(name ?? null);
 }
@@ -68,9 +70,9 @@ export async function setDefault(context: Context): Promise<void> {
  * Tests each matching vault; prints ok, or failed with each failed vault and its reason on stderr
  * (a vault whose test just says no gets a line too). Exit 1 when one failed.
  */
-export async function test(context: Context): Promise<number> {
+export async function test(context: CommandContext<"vault test">): Promise<number> {
   const sm = await context.open();
-  const pattern = context.arg("pattern") ?? "*";
+  const pattern = context.args.pattern ?? "*";
   const vaults = await sm.getVaults(pattern);
   if (vaults.length === 0) {
     throw new SecretManagementError(
@@ -94,9 +96,9 @@ export async function test(context: Context): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-export async function unlock(context: Context): Promise<void> {
+export async function unlock(context: CommandContext<"vault unlock">): Promise<void> {
   const sm = await context.open();
-  const name = context.arg("name")!;
+  const { name } = context.args;
   const vault = (await sm.getVaults(name))[0];
   if (vault !== undefined && isSecretStoreModule(vault.module)) {
     const { unlockStore } = await import("./store.ts");
