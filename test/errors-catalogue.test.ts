@@ -27,6 +27,18 @@ function failingVault(fail: (resolve: (reference: string) => Promise<unknown>) =
   }));
 }
 
+/** A vault that holds nothing and has no setSecretInfo of its own. */
+function emptyVault(metadata: boolean): VaultExtension {
+  return {
+    capabilities: { metadata, types: ["string"], persistent: false },
+    getSecret: () => Promise.resolve(undefined),
+    setSecret: () => Promise.resolve(),
+    removeSecret: () => Promise.resolve(),
+    getSecretInfo: () => Promise.resolve([]),
+    test: () => Promise.resolve(true),
+  };
+}
+
 async function open() {
   return await SecretManagement.open({ home: tempHome("catalogue"), onVaultError: () => {} });
 }
@@ -100,14 +112,7 @@ describe("a vault's factory fails: the error carries the vault too", () => {
     let runs = 0;
     return defineVault((): VaultExtension => {
       if (runs++ >= succeeding) throw fail();
-      return {
-        capabilities: { metadata: false, types: ["string"], persistent: false },
-        getSecret: () => Promise.resolve(undefined),
-        setSecret: () => Promise.resolve(),
-        removeSecret: () => Promise.resolve(),
-        getSecretInfo: () => Promise.resolve([]),
-        test: () => Promise.resolve(true),
-      };
+      return emptyVault(false);
     });
   }
   const plain = () => new Error("no configuration found");
@@ -216,14 +221,7 @@ describe("a missing secret reads the same from every vault that runs on this mac
 
   it("a vault without its own setSecretInfo reads as one with it", async () => {
     const sm = await open();
-    await sm.registerVault("plain", defineVault((): VaultExtension => ({
-      capabilities: { metadata: true, types: ["string"], persistent: false },
-      getSecret: () => Promise.resolve(undefined),
-      setSecret: () => Promise.resolve(),
-      removeSecret: () => Promise.resolve(),
-      getSecretInfo: () => Promise.resolve([]),
-      test: () => Promise.resolve(true),
-    })));
+    await sm.registerVault("plain", defineVault(() => emptyVault(true)));
     const error = await sm.setSecretInfo("absent", { a: "b" }, { vault: "plain" }).catch((e) => e);
     expect(error).toMatchObject({ code: "SECRET_NOT_FOUND", vault: "plain", message: 'vault "plain": no secret named "absent"' });
   });
