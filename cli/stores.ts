@@ -155,18 +155,12 @@ export async function hasStoreVault(sm: SecretManagement): Promise<boolean> {
 
 /**
  * First use with a configuration (`set --no-password`, `store config` on a home without a store):
- * registers `local` as a SecretStore (the default unless another vault is) and has the vault create
- * its store. If that fails, the registration is taken back.
+ * the manager registers `local` (core/manager.ts registerLocalVault, taken back if this fails) and
+ * its vault creates the store with `config`.
  */
 export async function registerLocalStore(context: Context, sm: SecretManagement, config: Partial<StoreConfig>): Promise<void> {
   const { LOCAL_VAULT } = await import("../core/manager.ts");
-  await sm.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, { description: "local encrypted SecretStore" });
-  try {
-    await (await requireStore(sm, LOCAL_VAULT.name)).create(config);
-  } catch (error) {
-    await sm.unregisterVault(LOCAL_VAULT.name);
-    throw error;
-  }
+  await sm.registerLocalVault(async () => await (await requireStore(sm, LOCAL_VAULT.name)).create(config));
 }
 
 /**

@@ -14,7 +14,8 @@
  * - bodies read with a cap (error bodies much smaller), so a hostile server cannot make us buffer
  *   hundreds of megabytes.
  *
- * What cannot be reached, or answers in a way no vault server would, is VAULT_UNAVAILABLE naming the vault.
+ * What cannot be reached, or answers in a way no vault server would, is VAULT_UNAVAILABLE (the manager
+ * names the vault, as it does for every error of a vault call).
  * What a server refuses is mapped to an error code once, here (`errorCodeForStatus`), with the answer
  * kept as an `HttpStatusError` cause that vaults inspect instead of parsing messages.
  */
@@ -22,8 +23,6 @@ import { joinBytes } from "./crypto/bytes.ts";
 import { type ErrorCode, SecretManagementError } from "./errors.ts";
 
 export interface HttpClientOptions {
-  /** Named in every error. */
-  vault: string;
   /** Per attempt. Default 30 s. */
   timeoutMs?: number;
   /** For the whole call, retries and waits included. Default twice the per-attempt timeout. */
@@ -137,7 +136,6 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
 }
 
 export class HttpClient {
-  readonly vault: string;
   readonly timeoutMs: number;
   readonly #deadlineMs: number;
   readonly #retries: number;
@@ -145,8 +143,7 @@ export class HttpClient {
   readonly #maxDelayMs: number;
   readonly #limit: ConcurrencyLimit;
 
-  constructor(options: HttpClientOptions) {
-    this.vault = options.vault;
+  constructor(options: HttpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadlineMs = options.deadlineMs ?? 2 * this.timeoutMs;
     this.#retries = options.retries ?? 3;
@@ -156,7 +153,7 @@ export class HttpClient {
   }
 
   #unavailable(message: string, cause?: unknown): SecretManagementError {
-    return new SecretManagementError("VAULT_UNAVAILABLE", message, { vault: this.vault, cause });
+    return new SecretManagementError("VAULT_UNAVAILABLE", message, { cause });
   }
 
   /** Sends the request, retrying and following same-origin redirects as the module comment says. */
@@ -224,7 +221,7 @@ export class HttpClient {
 }
 
 /** The JSON body of a successful reply; anything else is VAULT_UNAVAILABLE (a proxy's login page, say). */
-export function jsonBody<T>(reply: HttpReply, vault: string, what: string): T {
+export function jsonBody<T>(reply: HttpReply, what: string): T {
   if (reply.text.trim() === "") return {} as T;
   try {
     return JSON.parse(reply.text) as T;
@@ -233,7 +230,7 @@ export function jsonBody<T>(reply: HttpReply, vault: string, what: string): T {
     throw new SecretManagementError(
       "VAULT_UNAVAILABLE",
       `${what} answered HTTP ${reply.status} with a body that is not JSON (${type}): is a proxy or login page in the way?`,
-      { vault, cause: error },
+      { cause: error },
     );
   }
 }

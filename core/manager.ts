@@ -205,7 +205,7 @@ export class SecretManagement {
       ...(resolved.version === undefined ? {} : { version: resolved.version }),
     };
     // Proves it loads and has the contract's shape.
-    const extension = await this.#createExtension(name, registration, factory);
+    const extension = await this.#call(name, () => this.#createExtension(name, registration, factory));
     this.#extensions.delete(nameKey(name));
     if (factory !== undefined) {
       const info = await this.#registerForSession(name, registration, options);
@@ -332,8 +332,7 @@ export class SecretManagement {
 
   /** Unlocks a vault; `local` on a home with no vault yet is created first, as the first setSecret would. */
   async unlockVault(name: string, password: string): Promise<void> {
-    const registered = nameKey(name) === LOCAL_VAULT.name && (await this.#registerLocalOnFirstUse());
-    await this.#forgettingOnFailure(registered, async () => {
+    const unlock = async () => {
       const vault = await this.#loadVault(name);
       if (!vault.extension.unlock) {
         throw new SecretManagementError("UNSUPPORTED", `vault "${vault.name}" cannot be unlocked with a password`, {
@@ -341,7 +340,37 @@ export class SecretManagement {
         });
       }
       await this.#call(vault.name, () => vault.extension.unlock!(password));
+    };
+    if (nameKey(name) === LOCAL_VAULT.name && this.#isFirstUse()) return await this.registerLocalVault(unlock);
+    await unlock();
+  }
+
+  /**
+   * Registers `local`, the built-in SecretStore (the default unless another vault is), and runs
+   * its first use; if that fails, the registration goes again, so a failed first use (no password,
+   * say) leaves the home as it found it. The one place a first-use store is registered: the first
+   * setSecret or unlockVault("local") on a home without vaults, and the CLI's first use with a store
+   * configuration (`secret set --no-password`, `secret store config`), whose `firstUse` creates it.
+   */
+  async registerLocalVault<T>(firstUse: () => Promise<T>): Promise<T> {
+    const data = this.#readRegistry();
+    const hasDefault = data.defaultVault !== null && findVaultName(data, data.defaultVault) !== undefined;
+    await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
+      description: "local encrypted SecretStore",
+      default: !hasDefault,
     });
+    try {
+      return await firstUse();
+    } catch (error) {
+      this.#extensions.delete(nameKey(LOCAL_VAULT.name));
+      await this.registry.update((data) => {
+        const registered = findVaultName(data, LOCAL_VAULT.name);
+        if (registered === undefined) return;
+        delete data.vaults[registered];
+        if (data.defaultVault === registered) data.defaultVault = null;
+      });
+      throw error;
+    }
   }
 
   // ---- secrets ----
@@ -351,11 +380,12 @@ export class SecretManagement {
     this.#cachedReads.clear();
     const type = validateSecretValue(value);
     const metadata = options.metadata === undefined ? undefined : validateMetadata(options.metadata);
-    const registered = options.vault === undefined && (await this.#registerLocalOnFirstUse());
-    await this.#forgettingOnFailure(registered, async () => {
+    const write = async () => {
       const vault = options.vault === undefined ? await this.#defaultVaultForWrite() : await this.#loadVault(options.vault);
       await this.#write(vault, name, value, type, metadata, options.noClobber ?? false);
-    });
+    };
+    if (options.vault === undefined && this.#isFirstUse()) return await this.registerLocalVault(write);
+    await write();
   }
 
   async #write(
@@ -477,7 +507,8 @@ export class SecretManagement {
     await this.#call(vault.name, async () => {
       if (extension.setSecretInfo) return extension.setSecretInfo(name, copyMetadata(metadata));
       const value = await extension.getSecret(name);
-      if (value === undefined) throw secretNotFound(name, vault.name);
+      // As a vault's own setSecretInfo says it (#call puts the vault in front).
+      if (value === undefined) throw notFoundInCatalogue(name);
       await extension.setSecret(name, value, copyMetadata(metadata));
     });
   }
@@ -533,7 +564,7 @@ export class SecretManagement {
 
   async #loadVault(name: string): Promise<LoadedVault> {
     const vault = this.#requireVault(this.#readRegistry(), name);
-    return { ...vault, extension: await this.#extension(vault.name, vault.registration) };
+    return { ...vault, extension: await this.#call(vault.name, () => this.#extension(vault.name, vault.registration)) };
   }
 
   #matchingVaults(pattern: string): { name: string; registration: VaultRegistration }[] {
@@ -552,38 +583,9 @@ export class SecretManagement {
     return ordered.map((name) => ({ name, registration: data.vaults[name]! }));
   }
 
-  /**
-   * First use: with no vault registered yet, the local SecretStore is registered as the default.
-   * True when it registered it (and so must take it back if the first use fails).
-   */
-  async #registerLocalOnFirstUse(): Promise<boolean> {
-    if (Object.keys(this.#readRegistry().vaults).length > 0 || !(LOCAL_VAULT.module in this.#builtins)) return false;
-    await this.registerVault(LOCAL_VAULT.name, LOCAL_VAULT.module, {
-      description: "local encrypted SecretStore",
-      default: true,
-    });
-    return true;
-  }
-
-  /**
-   * Runs the first use of a `local` vault registered just now; if it fails, the registration goes
-   * again, so a failed first write (no password, say) leaves the home as it found it.
-   */
-  async #forgettingOnFailure(registeredLocal: boolean, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (registeredLocal) {
-        this.#extensions.delete(nameKey(LOCAL_VAULT.name));
-        await this.registry.update((data) => {
-          const registered = findVaultName(data, LOCAL_VAULT.name);
-          if (registered === undefined) return;
-          delete data.vaults[registered];
-          if (data.defaultVault === registered) data.defaultVault = null;
-        });
-      }
-      throw error;
-    }
+  /** First use: no vault is registered yet, and this runtime has the built-in SecretStore for `local`. */
+  #isFirstUse(): boolean {
+    return Object.keys(this.#readRegistry().vaults).length === 0 && LOCAL_VAULT.module in this.#builtins;
   }
 
   async #defaultVaultForWrite(): Promise<LoadedVault> {
@@ -640,7 +642,7 @@ export class SecretManagement {
       throw new SecretManagementError(
         "INVALID_EXTENSION",
         `extension "${module}" failed to start: ${(error as Error)?.message ?? String(error)}`,
-        { vault: name, cause: error },
+        { cause: error },
       );
     }
     return validateExtension(module, extension);
@@ -667,13 +669,12 @@ export class SecretManagement {
       }
     }
     const unavailable = this.#unavailable[module.toLowerCase()];
-    if (unavailable !== undefined) throw new SecretManagementError("UNSUPPORTED", unavailable, { vault });
+    if (unavailable !== undefined) throw new SecretManagementError("UNSUPPORTED", unavailable);
     if (!this.#modules) {
       throw new SecretManagementError(
         "UNSUPPORTED",
         `this runtime loads no extension by name or path ("${module}"): import the vault module ` +
           `(built-in ones are the default export of secretmanagement/vaults/${module}) and pass it to registerVault`,
-        { vault },
       );
     }
     try {

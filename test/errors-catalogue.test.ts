@@ -3,11 +3,17 @@
  * attaches the vault, so an error reads `vault "x": …` with `error.vault === "x"` whichever vault
  * raised it and whatever `vault` the extension set. Also the one HTTP status mapping (core/http.ts).
  */
-import { describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretExists, secretNotFound, storeCorrupt } from "../core/errors.ts";
 import { errorCodeForStatus, HttpStatusError, httpStatusOf, statusError } from "../core/http.ts";
+import { sealSecrets } from "../core/sealed.ts";
 import { defineVault, SecretManagement, SecretManagementError, type VaultExtension } from "../mod.ts";
+import { secret } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
+import { createKdbx4, PASSWORD as KEEPASS_PASSWORD } from "./helpers/keepassxc.ts";
+import { type KeyringSession, startKeyringSession } from "./helpers/keyring-session.ts";
 
 /** A vault whose every call throws what `fail` makes (with the context, to resolve references). */
 function failingVault(fail: (resolve: (reference: string) => Promise<unknown>) => Promise<never>) {
@@ -19,6 +25,18 @@ function failingVault(fail: (resolve: (reference: string) => Promise<unknown>) =
     getSecretInfo: () => fail(context.resolveReference),
     test: () => Promise.resolve(true),
   }));
+}
+
+/** A vault that holds nothing and has no setSecretInfo of its own. */
+function emptyVault(metadata: boolean): VaultExtension {
+  return {
+    capabilities: { metadata, types: ["string"], persistent: false },
+    getSecret: () => Promise.resolve(undefined),
+    setSecret: () => Promise.resolve(),
+    removeSecret: () => Promise.resolve(),
+    getSecretInfo: () => Promise.resolve([]),
+    test: () => Promise.resolve(true),
+  };
 }
 
 async function open() {
@@ -85,5 +103,126 @@ describe("the manager attaches the vault", () => {
     await sm.registerVault("mem", "memory");
     const error = await sm.getSecret("absent", { vault: "mem" }).catch((e) => e);
     expect(error).toMatchObject({ code: "SECRET_NOT_FOUND", vault: "mem", message: 'no secret named "absent" in vault "mem"' });
+  });
+});
+
+describe("a vault's factory fails: the error carries the vault too", () => {
+  /** A vault whose factory runs fine `succeeding` times, then throws what `fail` makes. */
+  function vaultFailingToStart(fail: () => unknown, succeeding = 0) {
+    let runs = 0;
+    return defineVault((): VaultExtension => {
+      if (runs++ >= succeeding) throw fail();
+      return emptyVault(false);
+    });
+  }
+  const plain = () => new Error("no configuration found");
+  const withoutVault = () => new SecretManagementError("INVALID_ARGUMENT", "parameter region is missing");
+  const started = { code: "INVALID_EXTENSION", vault: "boom", message: 'vault "boom": extension "(module object)" failed to start: no configuration found' };
+  const refused = { code: "INVALID_ARGUMENT", vault: "boom", message: 'vault "boom": parameter region is missing' };
+
+  it("at registration", async () => {
+    const sm = await open();
+    expect(await sm.registerVault("boom", vaultFailingToStart(plain)).catch((e) => e)).toMatchObject(started);
+    expect(await sm.registerVault("boom", vaultFailingToStart(withoutVault)).catch((e) => e)).toMatchObject(refused);
+    const builtin = await sm.registerVault("e", "env", { parameters: { bogus: 1 } }).catch((e) => e);
+    expect(builtin).toMatchObject({ code: "INVALID_ARGUMENT", vault: "e", message: 'vault "e": unknown parameter bogus (known: prefix)' });
+    expect(await sm.getVaults()).toEqual([]);
+  });
+
+  it("at first use: a named vault, a search, a write, its extension", async () => {
+    for (const [fail, expected] of [[plain, started], [withoutVault, refused]] as const) {
+      const sm = await open();
+      await sm.registerVault("boom", vaultFailingToStart(fail, 1), { default: true });
+      expect(await sm.getSecret("x", { vault: "boom" }).catch((e) => e)).toMatchObject(expected);
+      expect(await sm.getSecret("x").catch((e) => e)).toMatchObject(expected);
+      expect(await sm.setSecret("x", "v").catch((e) => e)).toMatchObject(expected);
+      expect(await sm.getVaultExtension("boom").catch((e) => e)).toMatchObject(expected);
+    }
+  });
+
+  it("a registration vaults.json holds that no longer starts, through the library and the CLI", async () => {
+    const home = tempHome("catalogue-file");
+    const registry = { version: 1, defaultVault: "e", vaults: { e: { module: "env", parameters: { bogus: 1 }, description: "" } } };
+    writeFileSync(join(home, "vaults.json"), JSON.stringify(registry), { mode: 0o600 });
+    const sm = await SecretManagement.open({ home, onVaultError: () => {} });
+    const expected = { code: "INVALID_ARGUMENT", vault: "e", message: 'vault "e": unknown parameter bogus (known: prefix)' };
+    expect(await sm.getSecret("x", { vault: "e" }).catch((e) => e)).toMatchObject(expected);
+    expect(await sm.getSecret("x").catch((e) => e)).toMatchObject(expected);
+    const cli = secret("node", home, ["get", "x", "--vault", "e"]);
+    expect(cli).toMatchObject({ status: 1, stderr: 'secret: vault "e": unknown parameter bogus (known: prefix)\n' });
+  });
+});
+
+describe("a missing secret reads the same from every vault that runs on this machine", () => {
+  let keyring: KeyringSession;
+  const saved: Record<string, string | undefined> = {};
+  const dir = tempHome("catalogue-vaults");
+  const vaults: { name: string; module: string; parameters?: Record<string, string>; password?: string }[] = [
+    { name: "mem", module: "memory" },
+    { name: "environment", module: "env", parameters: { prefix: "SM_CATALOGUE" } },
+    { name: "store", module: "secretstore", parameters: { path: join(dir, "store"), authentication: "none" } },
+    { name: "snapshot", module: "sealed", parameters: { path: join(dir, "snapshot.sealed"), keyEnv: "SM_CATALOGUE_SEALED_KEY" } },
+    { name: "kp", module: "keepass", parameters: { path: join(dir, "db.kdbx") }, password: KEEPASS_PASSWORD },
+    { name: "lp", module: "lastpass", parameters: { username: "user@example.com" } },
+    { name: "kr", module: "os-keyring", parameters: { service: `sm-catalogue-${process.pid}` } },
+  ];
+
+  beforeAll(async () => {
+    keyring = await startKeyringSession();
+    mkdirSync(join(dir, "store"), { mode: 0o700 });
+    await createKdbx4(join(dir, "db.kdbx"), "Argon2id");
+    const sealed = sealSecrets([{ name: "present", value: "v" }]);
+    writeFileSync(join(dir, "snapshot.sealed"), sealed.bytes);
+    const env = {
+      DBUS_SESSION_BUS_ADDRESS: keyring.busAddress,
+      SM_CATALOGUE_SEALED_KEY: sealed.key,
+      SM_CATALOGUE_PRESENT: "v",
+      PATH: `${resolve("test/fixtures/lastpass")}:${process.env.PATH}`,
+      FAKE_LPASS_STATE: join(dir, "lpass-state.json"),
+      FAKE_LPASS_LOG: join(dir, "lpass-calls.log"),
+    };
+    for (const [key, value] of Object.entries(env)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    await keyring?.stop();
+  });
+
+  it("get, remove and setSecretInfo: SECRET_NOT_FOUND with the vault, in the same words", async () => {
+    const sm = await open();
+    for (const { name, module, parameters, password } of vaults) {
+      await sm.registerVault(name, module, { parameters });
+      if (password !== undefined) await sm.unlockVault(name, password);
+      const { capabilities } = await sm.getVaultExtension(name);
+      if (!capabilities.readOnly) await sm.setSecret("present", "v", { vault: name });
+      expect(await sm.getSecret("present", { vault: name })).toBe("v");
+
+      const read = await sm.getSecret("absent", { vault: name }).catch((e) => e);
+      expect(read).toMatchObject({ code: "SECRET_NOT_FOUND", vault: name, message: `no secret named "absent" in vault "${name}"` });
+      if (capabilities.readOnly) continue;
+      const changes = [sm.removeSecret("absent", { vault: name })];
+      if (capabilities.metadata) changes.push(sm.setSecretInfo("absent", { a: "b" }, { vault: name }));
+      for (const change of changes) {
+        const error = await change.catch((e) => e);
+        expect(error, module).toBeInstanceOf(SecretManagementError);
+        expect(error, module).toMatchObject({ code: "SECRET_NOT_FOUND", vault: name, message: `vault "${name}": no secret named "absent"` });
+      }
+    }
+    const searched = await sm.getSecret("absent").catch((e) => e);
+    expect(searched).toMatchObject({ code: "SECRET_NOT_FOUND", vault: undefined, message: 'no secret named "absent" in any vault' });
+  });
+
+  it("a vault without its own setSecretInfo reads as one with it", async () => {
+    const sm = await open();
+    await sm.registerVault("plain", defineVault(() => emptyVault(true)));
+    const error = await sm.setSecretInfo("absent", { a: "b" }, { vault: "plain" }).catch((e) => e);
+    expect(error).toMatchObject({ code: "SECRET_NOT_FOUND", vault: "plain", message: 'vault "plain": no secret named "absent"' });
   });
 });

@@ -77,7 +77,7 @@ function play(steps: Step[]): void {
 }
 
 const client = (options: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) =>
-  new HttpClient({ vault: "v", backoffMs: 5, ...options });
+  new HttpClient({ backoffMs: 5, ...options });
 
 describe("HttpClient", () => {
   it("retries 503 and 429 and returns the first success", async () => {
@@ -110,10 +110,10 @@ describe("HttpClient", () => {
     expect(hits).toHaveLength(3);
   });
 
-  it("turns a refused connection into VAULT_UNAVAILABLE naming the origin and the vault", async () => {
+  it("turns a refused connection into VAULT_UNAVAILABLE naming the origin (the manager attaches the vault)", async () => {
     const port = await freePort();
     const error = await client({ retries: 1 }).request(`http://127.0.0.1:${port}/v1/x`).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE", vault: "v" });
+    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
   });
 
@@ -129,7 +129,7 @@ describe("HttpClient", () => {
     play([{ status: 200, delay: 300 }, { status: 200 }]);
     const error = await client({ timeoutMs: 100 }).request(base, { method: "POST", body: "A" }, { write: true })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE", vault: "v" });
+    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
     expect((error as Error).message).toContain("may or may not have been applied");
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(hits).toHaveLength(1);
@@ -165,7 +165,7 @@ describe("HttpClient", () => {
     expect((await client({ retries: 0 }).request(base)).text).toBe("short error");
     play([{ status: 200, body: "x".repeat(2048) }]);
     const error = await client().request(base, {}, { maxBodyBytes: 1024 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE", vault: "v" });
+    expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
   });
 
   it("reads Retry-After as seconds or an HTTP date", () => {
@@ -209,7 +209,7 @@ describe("HttpClient redirects", () => {
           body: "the-secret-value",
           headers: { "x-vault-token": "the-token" },
         }, { write }).catch((e: unknown) => e);
-        expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE", vault: "v" });
+        expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
         expect((error as Error).message).toContain(thiefBase);
         expect((error as Error).message).not.toContain("the-token");
       }
@@ -237,8 +237,8 @@ describe("HttpClient redirects", () => {
 describe("jsonBody", () => {
   it("treats an HTML page (a proxy's login page) as VAULT_UNAVAILABLE, not as data", () => {
     const reply = { status: 200, ok: true, headers: new Headers({ "content-type": "text/html" }), text: "<html>login</html>" };
-    expect(() => jsonBody(reply, "v", "GET x")).toThrow(expect.objectContaining({ code: "VAULT_UNAVAILABLE", vault: "v" }));
-    expect(jsonBody({ ...reply, text: '{"a":1}' }, "v", "GET x")).toEqual({ a: 1 });
-    expect(jsonBody({ ...reply, text: "" }, "v", "GET x")).toEqual({});
+    expect(() => jsonBody(reply, "GET x")).toThrow(expect.objectContaining({ code: "VAULT_UNAVAILABLE" }));
+    expect(jsonBody({ ...reply, text: '{"a":1}' }, "GET x")).toEqual({ a: 1 });
+    expect(jsonBody({ ...reply, text: "" }, "GET x")).toEqual({});
   });
 });

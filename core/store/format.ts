@@ -6,7 +6,7 @@
 import { NONCE_LENGTH, open, seal, TAG_LENGTH } from "../crypto/aead.ts";
 import { concatBytes, crc32, readU32, readU64, writeU32, writeU64 } from "../crypto/bytes.ts";
 import { KEY_LENGTH, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
-import { SecretManagementError } from "../errors.ts";
+import { type SecretManagementError, storeCorrupt } from "../errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,8 +34,9 @@ export const DEFAULT_CONFIG: Readonly<StoreConfig> = {
   interaction: "prompt",
 };
 
-export function corrupt(what: string): SecretManagementError {
-  return new SecretManagementError("STORE_CORRUPT", `the SecretStore is damaged: ${what}`);
+/** STORE_CORRUPT from the catalogue: `the SecretStore is damaged: <why>`. */
+export function corrupt(why: string): SecretManagementError {
+  return storeCorrupt("the SecretStore", why);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  */
 import { NONCE_LENGTH } from "../crypto/aead.ts";
 import { constantTimeEqual, randomBytes, zeroize } from "../crypto/bytes.ts";
-import { checkKdfParams, derivePasswordKey, type KdfParams, SALT_LENGTH } from "../crypto/kdf.ts";
+import { derivePasswordKey, type KdfParams, kdfParamsProblem, SALT_LENGTH } from "../crypto/kdf.ts";
 import { SecretManagementError } from "../errors.ts";
 import type { FileSystem } from "../runtime.ts";
 import {
@@ -76,7 +76,8 @@ export class HeaderFile {
       return;
     }
     const header = decodeHeader(bytes);
-    if (header.kdf) checkKdfParams(header.kdf, "STORE_CORRUPT");
+    const kdfProblem = header.kdf && kdfParamsProblem(header.kdf);
+    if (kdfProblem) throw corrupt(`the header's ${kdfProblem}`);
     if (this.#header !== undefined && !constantTimeEqual(this.#header.storeId, header.storeId)) this.#onReplaced();
     this.#header = header;
     this.#stamp = stampOf(info);

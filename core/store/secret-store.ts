@@ -14,7 +14,7 @@
 import { open, seal, xchachaOver } from "../crypto/aead.ts";
 import { constantTimeEqual, randomBytes, toHex } from "../crypto/bytes.ts";
 import { checkKdfParams, DEFAULT_KDF, KEY_LENGTH, type KdfParams } from "../crypto/kdf.ts";
-import { isSecretManagementError, SecretManagementError } from "../errors.ts";
+import { isSecretManagementError, SecretManagementError, secretExists, secretNotFound } from "../errors.ts";
 import type { VaultSecretInfo } from "../extension.ts";
 import type { AppendHandle, FileSystem, Runtime } from "../runtime.ts";
 import { copyMetadata, type Metadata, nameKey, secretTypeOf, type SecretValue, validateMetadata, validateSecretName } from "../types.ts";
@@ -291,7 +291,7 @@ export class SecretStore {
         const hash = keys.nameHash(nameKey(name));
         const existing = this.#log.entryOf(hash);
         if (existing && options.noClobber) {
-          throw new SecretManagementError("SECRET_EXISTS", `a secret named "${this.#log.openPut(keys, existing, name).name}" already exists`);
+          throw secretExists(this.#log.openPut(keys, existing, name).name);
         }
         const kept = metadata ?? (existing ? this.#log.openPut(keys, existing, name).metadata : {});
         this.#log.append(keys, logFile, KIND_PUT, hash, encodePut(name, value, copyMetadata(kept)));
@@ -305,9 +305,7 @@ export class SecretStore {
       this.#locked((logFile) => {
         const keys = this.#heldKeys();
         const hash = keys.nameHash(nameKey(name));
-        if (!this.#log.entryOf(hash)) {
-          throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
-        }
+        if (!this.#log.entryOf(hash)) throw secretNotFound(name);
         this.#log.append(keys, logFile, KIND_DELETE, hash, encodeDelete(name));
       })
     );
@@ -321,7 +319,7 @@ export class SecretStore {
         const keys = this.#heldKeys();
         const hash = keys.nameHash(nameKey(name));
         const existing = this.#log.entryOf(hash);
-        if (!existing) throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
+        if (!existing) throw secretNotFound(name);
         const current = this.#log.openPut(keys, existing, name);
         this.#log.append(keys, logFile, KIND_PUT, hash, encodePut(current.name, current.value, copyMetadata(metadata)));
       })

@@ -165,14 +165,14 @@ export function quotesAny(message: string, texts: readonly string[]): boolean {
   return false;
 }
 
-function checkTags(tags: Tags, vault: string): void {
+function checkTags(tags: Tags): void {
   const entries = Object.entries(tags);
   const problem = entries.length > MAX_TAGS
     ? `at most ${MAX_TAGS - 1} metadata entries fit (AWS allows ${MAX_TAGS} tags, one holds the type)`
     : entries.some(([key, value]) => key.length > MAX_TAG_KEY || value.length > MAX_TAG_VALUE)
     ? `metadata keys are at most ${MAX_TAG_KEY} characters and values at most ${MAX_TAG_VALUE - 2} (AWS's tag limits)`
     : undefined;
-  if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem, { vault });
+  if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem);
 }
 
 function valueFrom(response: SecretValueResponse, type: SecretType): SecretValue {
@@ -182,8 +182,8 @@ function valueFrom(response: SecretValueResponse, type: SecretType): SecretValue
   return secretFromJsonText(type, text);
 }
 
-function invalidParameter(message: string, vault: string): SecretManagementError {
-  return new SecretManagementError("INVALID_ARGUMENT", message, { vault });
+function invalidParameter(message: string): SecretManagementError {
+  return new SecretManagementError("INVALID_ARGUMENT", message);
 }
 
 export default defineVault((context: VaultContext): VaultExtension => {
@@ -193,15 +193,14 @@ export default defineVault((context: VaultContext): VaultExtension => {
     env: (name) => runtime.env(name),
   });
   const { region, forceDelete, recoveryWindowDays } = parameters;
-  if (!region) throw invalidParameter("aws-secrets-manager needs the region parameter (or AWS_REGION)", vaultName);
-  if (!/^[a-z0-9-]+$/.test(region)) throw invalidParameter("parameter region must be an AWS region such as us-east-1", vaultName);
+  if (!region) throw invalidParameter("aws-secrets-manager needs the region parameter (or AWS_REGION)");
+  if (!/^[a-z0-9-]+$/.test(region)) throw invalidParameter("parameter region must be an AWS region such as us-east-1");
   const endpoint = parameters.endpoint ?? `https://secretsmanager.${region}.amazonaws.com`;
   if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
-    throw invalidParameter("parameter endpoint must be an http or https URL", vaultName);
+    throw invalidParameter("parameter endpoint must be an http or https URL");
   }
   let credentials: Promise<AwsCredentials> | undefined;
   const http = new HttpClient({
-    vault: vaultName,
     timeoutMs: parameters.timeout * 1000,
     maxConcurrent: parameters.maxConcurrent,
   });
@@ -226,7 +225,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     const write = !REPEATABLE_ACTIONS.has(action);
     const response = await http.request(url, { method: "POST", headers, body: payload }, { write });
     const text = response.text;
-    if (response.ok) return jsonBody<T>(response, vaultName, `AWS Secrets Manager ${action}`);
+    if (response.ok) return jsonBody<T>(response, `AWS Secrets Manager ${action}`);
     let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
     try {
       parsed = JSON.parse(text);
@@ -307,14 +306,12 @@ export default defineVault((context: VaultContext): VaultExtension => {
         throw new SecretManagementError(
           "INVALID_ARGUMENT",
           `AWS secret names are 1-512 letters, digits and / _ + = . @ -; "${name}" is not one`,
-          { vault: vaultName },
         );
       }
       if ((typeof value === "string" || value instanceof Uint8Array) && value.length === 0) {
         throw new SecretManagementError(
           "UNSUPPORTED",
           "AWS Secrets Manager cannot hold an empty value (it takes one as no value at all)",
-          { vault: vaultName },
         );
       }
       const type = secretTypeOf(value);
@@ -322,7 +319,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       const values = valueTexts(value, Object.values(fields)[0]!);
       const metadataTags = metadata === undefined ? undefined : metadataToTags(metadata, RESERVED);
       const tags = { [TYPE_TAG]: type, ...metadataTags };
-      checkTags(tags, vaultName);
+      checkTags(tags);
       // One token for this write: AWS applies a CreateSecret or PutSecretValue with it at most once.
       const token = crypto.randomUUID();
       let createError: unknown;
@@ -394,7 +391,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       // A secret another tool wrote keeps having no type tag, so that it still lists as what it holds.
       const typeTag: Tags = current[TYPE_TAG] === undefined ? {} : { [TYPE_TAG]: storedType(current) };
       const tags = { ...typeTag, ...metadataToTags(metadata, RESERVED) };
-      checkTags(tags, vaultName);
+      checkTags(tags);
       await syncTags(name, current, tags);
     },
 

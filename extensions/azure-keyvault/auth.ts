@@ -55,13 +55,13 @@ export function createTokenSource(context: VaultContext, parameters: AuthParamet
   token(): Promise<string>;
   invalidate(): void;
 } {
-  const { runtime, vaultName } = context;
+  const { runtime } = context;
   let cached: Token | undefined;
   let pending: Promise<Token> | undefined;
-  const imds = new HttpClient({ vault: vaultName, timeoutMs: 5_000 });
+  const imds = new HttpClient({ timeoutMs: 5_000 });
 
   const denied = (what: string, cause?: unknown) =>
-    new SecretManagementError("PERMISSION_DENIED", `azure-keyvault: ${what}`, { vault: vaultName, cause });
+    new SecretManagementError("PERMISSION_DENIED", `azure-keyvault: ${what}`, { cause });
 
   function tokenFromResponse(response: HttpReply, source: string): Token {
     const text = response.text;
@@ -90,9 +90,7 @@ export function createTokenSource(context: VaultContext, parameters: AuthParamet
     const tenantId = parameters.tenantId ?? runtime.env("AZURE_TENANT_ID");
     const clientId = parameters.clientId ?? runtime.env("AZURE_CLIENT_ID");
     if (!tenantId || !clientId) {
-      throw new SecretManagementError("INVALID_ARGUMENT", "azure-keyvault client-secret auth needs tenantId and clientId", {
-        vault: vaultName,
-      });
+      throw new SecretManagementError("INVALID_ARGUMENT", "azure-keyvault client-secret auth needs tenantId and clientId");
     }
     const authority = parameters.authorityHost ?? "https://login.microsoftonline.com";
     const body = new URLSearchParams({

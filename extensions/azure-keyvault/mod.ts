@@ -105,16 +105,15 @@ function nameOf(id: string): string {
 /** The status of Key Vault's refusal behind an error (404 not found, 409 a soft-deleted name), if any. */
 const statusOf = (error: unknown): number | undefined => httpStatusOf(error)?.status;
 
-function vaultBaseUrl(vaultUrl: string | undefined, keyVaultName: string | undefined, vault: string): string {
+function vaultBaseUrl(vaultUrl: string | undefined, keyVaultName: string | undefined): string {
   if (vaultUrl !== undefined) {
     if (URL.canParse(vaultUrl) && /^https?:$/.test(new URL(vaultUrl).protocol)) return vaultUrl.replace(/\/+$/, "");
-    throw new SecretManagementError("INVALID_ARGUMENT", "parameter vaultUrl must be an http or https URL", { vault });
+    throw new SecretManagementError("INVALID_ARGUMENT", "parameter vaultUrl must be an http or https URL");
   }
   if (keyVaultName !== undefined && /^[0-9a-zA-Z-]{3,24}$/.test(keyVaultName)) return `https://${keyVaultName}.vault.azure.net`;
   throw new SecretManagementError(
     "INVALID_ARGUMENT",
     "azure-keyvault needs the vaultUrl parameter, or vaultName (3-24 letters, digits or -)",
-    { vault },
   );
 }
 
@@ -124,9 +123,8 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 export default defineVault((context: VaultContext): VaultExtension => {
   const { vaultName } = context;
   const parameters = readParameters(vaultName, context.parameters, PARAMETERS, { secretKeys: SECRET_PARAMETERS });
-  const base = vaultBaseUrl(parameters.vaultUrl, parameters.vaultName, vaultName);
+  const base = vaultBaseUrl(parameters.vaultUrl, parameters.vaultName);
   const http = new HttpClient({
-    vault: vaultName,
     timeoutMs: parameters.timeout * 1000,
     maxConcurrent: parameters.maxConcurrent,
   });
@@ -138,7 +136,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
       throw new SecretManagementError(
         "INVALID_ARGUMENT",
         `Key Vault secret names are letters, digits and "-" only; "${name}" is not one`,
-        { vault: vaultName },
       );
     }
   }
@@ -153,7 +150,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       : entries.some(([key, tag]) => key.length > MAX_TAG_NAME || tag.length > MAX_TAG_VALUE)
       ? `Key Vault metadata keys are at most ${MAX_TAG_NAME} characters and values at most ${MAX_TAG_VALUE - 2}`
       : undefined;
-    if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem, { vault: vaultName });
+    if (problem) throw new SecretManagementError("INVALID_ARGUMENT", problem);
   }
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -173,7 +170,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
         continue;
       }
       const text = response.text;
-      if (response.ok) return jsonBody<T>(response, vaultName, `Key Vault ${method} ${url.pathname}`);
+      if (response.ok) return jsonBody<T>(response, `Key Vault ${method} ${url.pathname}`);
       let error: { code?: string; message?: string } = {};
       try {
         error = JSON.parse(text).error ?? {};
@@ -280,7 +277,6 @@ export default defineVault((context: VaultContext): VaultExtension => {
             followed.has(next)
               ? "Key Vault's listing links back to a page it already gave; stopped"
               : `Key Vault's listing goes on past ${MAX_PAGES} pages; stopped`,
-            { vault: vaultName },
           );
         }
         followed.add(next);
@@ -293,9 +289,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
         next = page.nextLink ?? undefined;
         // The bearer token goes with the next request: follow links to this vault only.
         if (next && new URL(next).origin !== new URL(base).origin) {
-          throw new SecretManagementError("IO_ERROR", `Key Vault returned a nextLink to another host: ${new URL(next).origin}`, {
-            vault: vaultName,
-          });
+          throw new SecretManagementError("IO_ERROR", `Key Vault returned a nextLink to another host: ${new URL(next).origin}`);
         }
       }
       return infos;

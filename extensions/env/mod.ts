@@ -18,12 +18,10 @@ const PARAMETERS = { prefix: { type: "string" } } as const;
 export default defineVault((context): VaultExtension => {
   const prefix = readParameters(context.vaultName, context.parameters, PARAMETERS).prefix ?? "";
   if (!/^[A-Za-z0-9_]*$/.test(prefix)) {
-    throw new SecretManagementError("INVALID_ARGUMENT", 'env vault parameter "prefix" must be letters, digits or "_"', {
-      vault: context.vaultName,
-    });
+    throw new SecretManagementError("INVALID_ARGUMENT", 'env vault parameter "prefix" must be letters, digits or "_"');
   }
   const readOnly = () =>
-    new SecretManagementError("UNSUPPORTED", `vault "${context.vaultName}" reads environment variables only`);
+    new SecretManagementError("UNSUPPORTED", "an env vault reads environment variables only");
 
   return {
     capabilities: { metadata: false, types: ["string"], readOnly: true },

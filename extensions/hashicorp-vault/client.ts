@@ -43,7 +43,6 @@ export interface ClientOptions {
   timeoutMs: number;
   /** Requests in flight at once (core/http.ts ConcurrencyLimit). */
   maxConcurrent: number;
-  vault: string;
   auth: Authenticator;
   /** Extra RequestInit fields (the runtime's TLS options, see tls.ts). */
   extraInit: () => Promise<Record<string, unknown>>;
@@ -63,7 +62,6 @@ export class VaultClient {
   constructor(options: ClientOptions) {
     this.#options = options;
     this.#http = new HttpClient({
-      vault: options.vault,
       timeoutMs: options.timeoutMs,
       maxConcurrent: options.maxConcurrent,
     });
@@ -93,7 +91,7 @@ export class VaultClient {
     const write = method !== "GET" && !path.startsWith("auth/");
     const reply = await this.#http.request(`${this.#options.address}/v1/${path}`, init, { write });
     // Vault answers JSON or nothing; anything else is a proxy or a login page, never "not found".
-    const parsed = jsonBody<VaultReply["body"]>(reply, this.#options.vault, `${method} ${this.#options.address}/v1/${path}`);
+    const parsed = jsonBody<VaultReply["body"]>(reply, `${method} ${this.#options.address}/v1/${path}`);
     return { status: reply.status, body: parsed };
   }
 

@@ -37,8 +37,8 @@ export interface KvEngine {
   read(path: string): Promise<StoredSecret | undefined>;
   /** Type and metadata without the value where the engine allows (v2: the metadata endpoint). */
   describe(path: string): Promise<Described | undefined>;
-  /** `tags` undefined keeps the key's metadata. SECRET_EXISTS when `noClobber` and the key exists. */
-  write(path: string, data: KvData, type: SecretType, tags: Tags | undefined, noClobber: boolean): Promise<void>;
+  /** `tags` undefined keeps the key's metadata. False (nothing written) when `noClobber` and the key exists. */
+  write(path: string, data: KvData, type: SecretType, tags: Tags | undefined, noClobber: boolean): Promise<boolean>;
   /** Replaces the metadata; false when there is no such secret. */
   setTags(path: string, tags: Tags): Promise<boolean>;
   /** False when there is no such secret. */
@@ -73,22 +73,21 @@ function sameTags(a: Tags, b: Tags): boolean {
  * A success whose body lacks what Vault always sends there: not Vault answering (a proxy, a stub,
  * a misrouted request), so neither "not found" nor "done".
  */
-function unexpectedAnswer(client: VaultClient, method: string, path: string, vault: string, lacking: string): SecretManagementError {
+function unexpectedAnswer(client: VaultClient, method: string, path: string, lacking: string): SecretManagementError {
   return new SecretManagementError(
     "VAULT_UNAVAILABLE",
     `${method} ${client.address}/v1/${path} answered success without ${lacking}: is something other than Vault answering?`,
-    { vault },
   );
 }
 
 const isObject = (value: unknown): value is { [key: string]: JsonValue } =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-async function listKeys(client: VaultClient, path: string, vault: string): Promise<string[]> {
+async function listKeys(client: VaultClient, path: string): Promise<string[]> {
   const reply = await client.call("GET", `${path}?list=true`);
   if (reply.status === 404) return [];
   const keys = reply.body.data?.keys;
-  if (!Array.isArray(keys)) throw unexpectedAnswer(client, "LIST", path, vault, "data.keys");
+  if (!Array.isArray(keys)) throw unexpectedAnswer(client, "LIST", path, "data.keys");
   return keys.filter((key): key is string => typeof key === "string");
 }
 
@@ -97,11 +96,11 @@ const MAX_CUSTOM_KEYS = 64;
 const MAX_KEY_BYTES = 128;
 const MAX_VALUE_BYTES = 512;
 
-function checkCustomMetadata(custom: Tags, vault: string): void {
+function checkCustomMetadata(custom: Tags): void {
   const bytes = (text: string) => new TextEncoder().encode(text).length;
   const entries = Object.entries(custom);
   const fail = (why: string) =>
-    new SecretManagementError("INVALID_ARGUMENT", `KV v2 custom_metadata ${why}`, { vault });
+    new SecretManagementError("INVALID_ARGUMENT", `KV v2 custom_metadata ${why}`);
   if (entries.length > MAX_CUSTOM_KEYS) throw fail(`holds at most ${MAX_CUSTOM_KEYS - 1} metadata entries here`);
   for (const [key, value] of entries) {
     if (bytes(key) > MAX_KEY_BYTES) throw fail(`keys are at most ${MAX_KEY_BYTES} bytes ("${key.slice(0, 20)}…")`);
@@ -129,14 +128,14 @@ function isLive(metadata: KeyMetadata): boolean {
   return latest !== undefined && !latest.destroyed && !latest.deletion_time;
 }
 
-export function kvV2(client: VaultClient, mount: string, vault: string): KvEngine {
+export function kvV2(client: VaultClient, mount: string): KvEngine {
   const dataPath = (path: string) => `${mount}/data/${path}`;
   const metadataPath = (path: string) => `${mount}/metadata/${path}`;
 
   async function keyMetadata(path: string): Promise<KeyMetadata | undefined> {
     const reply = await client.call("GET", metadataPath(path));
     if (reply.status === 404) return undefined;
-    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "GET", metadataPath(path), vault, "data");
+    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "GET", metadataPath(path), "data");
     return reply.body.data as KeyMetadata;
   }
 
@@ -144,7 +143,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
     const body = cas === undefined ? { data } : { options: { cas }, data };
     const reply = await client.call("POST", dataPath(path), body);
     // Vault answers a KV v2 write with the new version's metadata; without it nothing says it was kept.
-    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "POST", dataPath(path), vault, "the new version's data");
+    if (!isObject(reply.body.data)) throw unexpectedAnswer(client, "POST", dataPath(path), "the new version's data");
     return stringRecord(reply.body.data.custom_metadata);
   }
 
@@ -183,7 +182,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       // A soft-deleted or destroyed latest version is a 404 too (with its metadata and null data).
       if (reply.status === 404) return undefined;
       const body = reply.body.data;
-      if (!isObject(body) || !isObject(body.data)) throw unexpectedAnswer(client, "GET", dataPath(path), vault, "data.data");
+      if (!isObject(body) || !isObject(body.data)) throw unexpectedAnswer(client, "GET", dataPath(path), "data.data");
       const meta = body.metadata as { custom_metadata?: JsonValue } | undefined;
       const custom = stringRecord(meta?.custom_metadata);
       return { data: body.data as KvData, type: typeFromTag(custom[TYPE_TAG]), tags: withoutType(custom) };
@@ -197,7 +196,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
     },
 
     async write(path, data, type, tags, noClobber) {
-      if (tags !== undefined) checkCustomMetadata({ [TYPE_TAG]: type, ...tags }, vault);
+      if (tags !== undefined) checkCustomMetadata({ [TYPE_TAG]: type, ...tags });
       let current: Tags;
       try {
         current = noClobber ? await writeData(path, data, 0) : await writeLatest(path, data);
@@ -206,19 +205,18 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
         // The key exists; a soft-deleted or destroyed latest version counts as absent, and taking its
         // place is still check-and-set, so a concurrent creator cannot slip in.
         const metadata = await keyMetadata(path);
-        if (!metadata || isLive(metadata)) {
-          throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
-        }
+        if (!metadata || isLive(metadata)) return false;
         try {
           current = await writeData(path, data, metadata.current_version ?? 0);
         } catch (retryError) {
           if (!isCasMismatch(retryError)) throw retryError;
-          throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
+          return false;
         }
       }
       const desired = { ...(tags ?? current), [TYPE_TAG]: type };
-      if (tags === undefined) checkCustomMetadata(desired, vault);
+      if (tags === undefined) checkCustomMetadata(desired);
       if (!sameTags(desired, current)) await writeCustom(path, desired);
+      return true;
     },
 
     async setTags(path, tags) {
@@ -226,7 +224,7 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       if (!described) return false;
       const type = described.type ?? inferType((await this.read(path))?.data ?? {});
       const custom = { [TYPE_TAG]: type, ...tags };
-      checkCustomMetadata(custom, vault);
+      checkCustomMetadata(custom);
       await writeCustom(path, custom);
       return true;
     },
@@ -238,13 +236,13 @@ export function kvV2(client: VaultClient, mount: string, vault: string): KvEngin
       return true;
     },
 
-    list: (dir) => listKeys(client, metadataPath(dir), vault),
+    list: (dir) => listKeys(client, metadataPath(dir)),
   };
 }
 
 /** `remove` destroys every version and the key's metadata (`destroy: true`). */
-export function kvV2Destroying(client: VaultClient, mount: string, vault: string): KvEngine {
-  const engine = kvV2(client, mount, vault);
+export function kvV2Destroying(client: VaultClient, mount: string): KvEngine {
+  const engine = kvV2(client, mount);
   return {
     ...engine,
     async remove(path) {
@@ -255,14 +253,14 @@ export function kvV2Destroying(client: VaultClient, mount: string, vault: string
   };
 }
 
-export function kvV1(client: VaultClient, mount: string, vault: string): KvEngine {
+export function kvV1(client: VaultClient, mount: string): KvEngine {
   const secretPath = (path: string) => `${mount}/${path}`;
 
   async function read(path: string): Promise<StoredSecret | undefined> {
     const reply = await client.call("GET", secretPath(path));
     if (reply.status === 404) return undefined;
     const data = reply.body.data;
-    if (!isObject(data)) throw unexpectedAnswer(client, "GET", secretPath(path), vault, "data");
+    if (!isObject(data)) throw unexpectedAnswer(client, "GET", secretPath(path), "data");
     return { data, type: typeFromTag(data[TYPE_TAG]), tags: stringRecord(data[METADATA_KEY]) };
   }
 
@@ -283,10 +281,9 @@ export function kvV1(client: VaultClient, mount: string, vault: string): KvEngin
 
     async write(path, data, type, tags, noClobber) {
       const existing = tags === undefined || noClobber ? await read(path) : undefined;
-      if (noClobber && existing) {
-        throw new SecretManagementError("SECRET_EXISTS", `a secret already exists at ${mount}/${path}`, { vault });
-      }
+      if (noClobber && existing) return false;
       await put(path, data, type, tags ?? existing?.tags ?? {});
+      return true;
     },
 
     async setTags(path, tags) {
@@ -303,6 +300,6 @@ export function kvV1(client: VaultClient, mount: string, vault: string): KvEngin
       return true;
     },
 
-    list: (dir) => listKeys(client, secretPath(dir), vault),
+    list: (dir) => listKeys(client, secretPath(dir)),
   };
 }

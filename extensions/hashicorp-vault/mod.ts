@@ -9,7 +9,7 @@
  * one read per listed secret, never the values on v2 except for secrets another tool wrote without
  * our type.
  */
-import { SecretManagementError, secretNotFound } from "../../core/errors.ts";
+import { secretExists, SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import { defineVault, type VaultContext, type VaultExtension, type VaultSecretInfo } from "../../core/extension.ts";
 import { metadataFromTags } from "../../core/tags.ts";
 import { DEFAULT_MAX_CONCURRENT, DEFAULT_TIMEOUT_MS, httpStatusOf } from "../../core/http.ts";
@@ -57,8 +57,8 @@ const SECRET_PARAMETERS: Record<string, string> = {
 /** Folders listed at once during a listing, and metadata reads in flight at once. */
 const CONCURRENCY = 8;
 
-function invalid(message: string, vault: string): SecretManagementError {
-  return new SecretManagementError("INVALID_ARGUMENT", message, { vault });
+function invalid(message: string): SecretManagementError {
+  return new SecretManagementError("INVALID_ARGUMENT", message);
 }
 
 /** "a/b c" → "a/b%20c": each segment encoded, empty, "." and ".." segments refused. */
@@ -89,13 +89,13 @@ export default defineVault((context: VaultContext): VaultExtension => {
     env: (name) => runtime.env(name),
   });
   const address = parameters.address?.replace(/\/+$/, "");
-  if (!address) throw invalid("hashicorp-vault needs the address parameter (or VAULT_ADDR / BAO_ADDR)", vault);
-  if (!/^https?:\/\/[^/]+$/.test(address)) throw invalid(`address must be http(s)://host[:port], not ${address}`, vault);
+  if (!address) throw invalid("hashicorp-vault needs the address parameter (or VAULT_ADDR / BAO_ADDR)");
+  if (!/^https?:\/\/[^/]+$/.test(address)) throw invalid(`address must be http(s)://host[:port], not ${address}`);
   const mountName = parameters.mount.replace(/^\/+|\/+$/g, "");
   const mount = encodePath(mountName);
-  if (mount === undefined) throw invalid(`invalid mount ${mountName}`, vault);
+  if (mount === undefined) throw invalid(`invalid mount ${mountName}`);
   const prefixText = (parameters.pathPrefix ?? "").replace(/^\/+|\/+$/g, "");
-  if (prefixText !== "" && encodePath(prefixText) === undefined) throw invalid(`invalid pathPrefix ${prefixText}`, vault);
+  if (prefixText !== "" && encodePath(prefixText) === undefined) throw invalid(`invalid pathPrefix ${prefixText}`);
   const pathPrefix = prefixText === "" ? "" : `${prefixText}/`;
   const { kvVersion, caFile } = parameters;
 
@@ -104,9 +104,8 @@ export default defineVault((context: VaultContext): VaultExtension => {
     namespace: parameters.namespace,
     timeoutMs: parameters.timeout * 1000,
     maxConcurrent: parameters.maxConcurrent,
-    vault,
     auth: createAuthenticator(context, { ...parameters, auth: parameters.auth as AuthMethod }),
-    extraInit: async () => (caFile === undefined ? {} : await tlsInit(runtime, caFile, vault)),
+    extraInit: async () => (caFile === undefined ? {} : await tlsInit(runtime, caFile)),
   });
 
   async function detectVersion(): Promise<1 | 2> {
@@ -123,7 +122,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       throw new SecretManagementError(
         "PERMISSION_DENIED",
         `cannot read the KV version of mount "${mountName}" (${error.message}); set the kvVersion parameter to 1 or 2`,
-        { vault, cause: error },
+        { cause: error },
       );
     }
     const data = reply.body.data;
@@ -131,13 +130,10 @@ export default defineVault((context: VaultContext): VaultExtension => {
       throw new SecretManagementError(
         "VAULT_UNAVAILABLE",
         `GET ${address}/v1/${path} answered success without the mount's data: is something other than Vault answering?`,
-        { vault },
       );
     }
     if (reply.status === 404 || !data || (data.type !== "kv" && data.type !== "generic")) {
-      throw new SecretManagementError("INVALID_ARGUMENT", `"${mountName}" is not a KV secrets engine mount at ${address}`, {
-        vault,
-      });
+      throw new SecretManagementError("INVALID_ARGUMENT", `"${mountName}" is not a KV secrets engine mount at ${address}`);
     }
     const options = data.options as { version?: JsonValue } | null | undefined;
     return options?.version === "2" ? 2 : 1;
@@ -146,8 +142,8 @@ export default defineVault((context: VaultContext): VaultExtension => {
   let engine: Promise<KvEngine> | undefined;
   function kv(): Promise<KvEngine> {
     engine ??= detectVersion().then((version) => {
-      if (version === 1) return kvV1(client, mount!, vault);
-      return parameters.destroy ? kvV2Destroying(client, mount!, vault) : kvV2(client, mount!, vault);
+      if (version === 1) return kvV1(client, mount!);
+      return parameters.destroy ? kvV2Destroying(client, mount!) : kvV2(client, mount!);
     }).catch((error) => {
       engine = undefined;
       throw error;
@@ -159,12 +155,14 @@ export default defineVault((context: VaultContext): VaultExtension => {
   function pathOf(name: string): string {
     const path = encodePath(pathPrefix + name);
     if (path === undefined) {
-      throw invalid(`secret name "${name}" cannot be a Vault path: no leading, trailing or double "/", no "." or ".." parts`, vault);
+      throw invalid(`secret name "${name}" cannot be a Vault path: no leading, trailing or double "/", no "." or ".." parts`);
     }
     return path;
   }
 
-  const notFound = (name: string) => secretNotFound(name, { where: `at ${mountName}/${pathPrefix}${name}` });
+  /** Where a name lives, for errors: the path as the user knows it (unencoded). */
+  const at = (name: string) => `at ${mountName}/${pathPrefix}${name}`;
+  const notFound = (name: string) => secretNotFound(name, { where: at(name) });
 
   /** Names under the prefix whose path can match `filter`, walking only folders that can hold one. */
   async function listNames(filter: string, store: KvEngine): Promise<string[]> {
@@ -211,7 +209,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
       const type = secretTypeOf(value);
       const data = valueToData(type, value);
       const tags = metadata === undefined ? undefined : tagsFor(metadata);
-      await (await kv()).write(pathOf(name), data, type, tags, options?.noClobber === true);
+      if (!(await (await kv()).write(pathOf(name), data, type, tags, options?.noClobber === true))) throw secretExists(name, at(name));
     },
 
     async removeSecret(name) {

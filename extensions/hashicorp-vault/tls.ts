@@ -7,24 +7,23 @@
 import { SecretManagementError } from "../../core/errors.ts";
 import type { Runtime } from "../../core/runtime.ts";
 
-export async function tlsInit(runtime: Runtime, caFile: string, vault: string): Promise<Record<string, unknown>> {
+export async function tlsInit(runtime: Runtime, caFile: string): Promise<Record<string, unknown>> {
   if (!runtime.fs || !runtime.trustCertificate) {
-    throw new SecretManagementError("UNSUPPORTED", `caFile is not supported on the ${runtime.name} runtime`, { vault });
+    throw new SecretManagementError("UNSUPPORTED", `caFile is not supported on the ${runtime.name} runtime`);
   }
   const bytes = runtime.fs.readFile(caFile);
   if (bytes === undefined) {
-    throw new SecretManagementError("INVALID_ARGUMENT", `caFile ${caFile} does not exist`, { vault });
+    throw new SecretManagementError("INVALID_ARGUMENT", `caFile ${caFile} does not exist`);
   }
   const pem = new TextDecoder().decode(bytes);
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new SecretManagementError("INVALID_ARGUMENT", `caFile ${caFile} holds no PEM certificate`, { vault });
+    throw new SecretManagementError("INVALID_ARGUMENT", `caFile ${caFile} holds no PEM certificate`);
   }
   const init = await runtime.trustCertificate(pem);
   if (init === undefined) {
     throw new SecretManagementError(
       "UNSUPPORTED",
       `this Node version gives no way to pass caFile to fetch; start Node with NODE_EXTRA_CA_CERTS=${caFile} instead`,
-      { vault },
     );
   }
   return init;

@@ -93,9 +93,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
   const account = parameters.username ?? "<your LastPass email>";
 
   const loginRequired = () =>
-    new SecretManagementError("PASSWORD_REQUIRED", `LastPass is logged out: run \`lpass login ${account}\``, {
-      vault: vaultName,
-    });
+    new SecretManagementError("PASSWORD_REQUIRED", `LastPass is logged out: run \`lpass login ${account}\``);
 
   async function lpass(args: string[], stdin?: string): Promise<CommandResult> {
     // With a value on stdin, lpass must never ask for the master password there: make any such
@@ -110,13 +108,11 @@ export default defineVault((context: VaultContext): VaultExtension => {
 
   function failed(what: string, result: CommandResult): SecretManagementError {
     const reason = result.stderr.trim().split("\n")[0] || `exit code ${result.code}`;
-    return new SecretManagementError("IO_ERROR", `lpass ${what} failed: ${reason}`, { vault: vaultName });
+    return new SecretManagementError("IO_ERROR", `lpass ${what} failed: ${reason}`);
   }
 
   const ambiguous = (name: string, count: number) =>
-    new SecretManagementError("AMBIGUOUS_NAME", `${count} LastPass entries are named "${name}"; rename or remove all but one`, {
-      vault: vaultName,
-    });
+    new SecretManagementError("AMBIGUOUS_NAME", `${count} LastPass entries are named "${name}"; rename or remove all but one`);
 
   /** The one entry named `name`, undefined when there is none; AMBIGUOUS_NAME when there are several. */
   async function find(name: string): Promise<LpassEntry | undefined> {
@@ -129,7 +125,7 @@ export default defineVault((context: VaultContext): VaultExtension => {
     try {
       entries = JSON.parse(repairLpassJson(result.stdout));
     } catch {
-      throw new SecretManagementError("IO_ERROR", "lpass show --json printed something that is not JSON", { vault: vaultName });
+      throw new SecretManagementError("IO_ERROR", "lpass show --json printed something that is not JSON");
     }
     // lpass also matches ids; only names count here.
     const named = entries.filter((entry) => entry.fullname === name || entry.name === name);
@@ -151,16 +147,15 @@ export default defineVault((context: VaultContext): VaultExtension => {
         throw new SecretManagementError(
           "UNSUPPORTED",
           "a LastPass credential needs a non-empty username, and username and password on one line each",
-          { vault: vaultName },
         );
       }
       return { username, password };
     }
     if (typeof value !== "string") {
-      throw new SecretManagementError("UNSUPPORTED", `vault "${vaultName}" holds strings and credentials only`, { vault: vaultName });
+      throw new SecretManagementError("UNSUPPORTED", "LastPass holds strings and credentials only");
     }
     if (value.includes("\0")) {
-      throw new SecretManagementError("UNSUPPORTED", "LastPass fields cannot hold NUL characters", { vault: vaultName });
+      throw new SecretManagementError("UNSUPPORTED", "LastPass fields cannot hold NUL characters");
     }
     return SINGLE_LINE.test(value) ? { username: "", password: value, notes: "" } : { username: "", password: "", notes: value };
   }

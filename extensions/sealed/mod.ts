@@ -21,10 +21,8 @@ const SCHEMA = {
 
 const SECRET_KEYS = { sealedKey: "the variable keyEnv names, or a key secret:// reference" };
 
-function readOnly(vault: string): SecretManagementError {
-  return new SecretManagementError("UNSUPPORTED", "a sealed store is read-only: export a new one with `secret store export --sealed`", {
-    vault,
-  });
+function readOnly(): SecretManagementError {
+  return new SecretManagementError("UNSUPPORTED", "a sealed store is read-only: export a new one with `secret store export --sealed`");
 }
 
 function sealedVaultOver(context: VaultContext, load: () => Uint8Array): VaultExtension {
@@ -56,13 +54,13 @@ function sealedVaultOver(context: VaultContext, load: () => Uint8Array): VaultEx
       return (await (await opened()).info(filter)).map(({ name, type, metadata }) => ({ name, type, metadata }));
     },
     async setSecret() {
-      throw readOnly(vault);
+      throw readOnly();
     },
     async removeSecret() {
-      throw readOnly(vault);
+      throw readOnly();
     },
     async setSecretInfo() {
-      throw readOnly(vault);
+      throw readOnly();
     },
     async test() {
       await opened();
@@ -75,16 +73,14 @@ function sealedVaultOver(context: VaultContext, load: () => Uint8Array): VaultEx
 export default defineVault((context) => {
   const path = context.parameters.path;
   if (typeof path !== "string" || !(path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path))) {
-    throw new SecretManagementError("INVALID_ARGUMENT", "sealed needs the path parameter: the absolute path of a sealed store file", {
-      vault: context.vaultName,
-    });
+    throw new SecretManagementError("INVALID_ARGUMENT", "sealed needs the path parameter: the absolute path of a sealed store file");
   }
   return sealedVaultOver(context, () => {
     const fs = context.runtime.fs;
-    if (!fs) throw new SecretManagementError("UNSUPPORTED", "this runtime has no files: use sealedVault(bytes)", { vault: context.vaultName });
+    if (!fs) throw new SecretManagementError("UNSUPPORTED", "this runtime has no files: use sealedVault(bytes)");
     const bytes = fs.readFile(path);
     if (bytes === undefined) {
-      throw new SecretManagementError("VAULT_UNAVAILABLE", `sealed store file ${path} does not exist`, { vault: context.vaultName });
+      throw new SecretManagementError("VAULT_UNAVAILABLE", `sealed store file ${path} does not exist`);
     }
     return bytes;
   });
@@ -96,7 +92,7 @@ export function sealedVault(bytes: Uint8Array | ArrayBuffer): VaultFactory {
   return defineVault((context) => {
     const { path, ...rest } = context.parameters;
     if (path !== undefined) {
-      throw new SecretManagementError("INVALID_ARGUMENT", "a vault made by sealedVault(bytes) takes no path", { vault: context.vaultName });
+      throw new SecretManagementError("INVALID_ARGUMENT", "a vault made by sealedVault(bytes) takes no path");
     }
     return sealedVaultOver({ ...context, parameters: rest }, () => copy);
   });

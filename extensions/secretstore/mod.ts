@@ -8,7 +8,7 @@
  * PASSWORD_REQUIRED. Unregistering leaves the files in place. `secretStoreOf(sm, vault)` reaches the
  * engine of a registered SecretStore (configuration, locking, the agent's key).
  */
-import { SecretManagementError } from "../../core/errors.ts";
+import { SecretManagementError, secretNotFound } from "../../core/errors.ts";
 import type { SecretManagement } from "../../core/manager.ts";
 import { isAbsolutePath, joinPath } from "../../core/paths.ts";
 import { defineVault, type VaultContext, type VaultExtension } from "../../core/extension.ts";
@@ -106,7 +106,7 @@ export default defineVault(async (context): Promise<VaultExtension> => {
     }
     throw new SecretManagementError(
       "PASSWORD_REQUIRED",
-      `SecretStore vault "${vault}" is locked and its interaction is "none": unlock it first or set ${PASSWORD_ENV}`,
+      `the SecretStore is locked and its interaction is "none": unlock it first or set ${PASSWORD_ENV}`,
     );
   }
 
@@ -129,7 +129,7 @@ export default defineVault(async (context): Promise<VaultExtension> => {
   }
 
   const notFound = (name: string) => () => {
-    throw new SecretManagementError("SECRET_NOT_FOUND", `no secret named "${name}"`);
+    throw secretNotFound(name);
   };
 
   const extension: VaultExtension = {
