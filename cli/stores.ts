@@ -158,7 +158,7 @@ export async function hasStoreVault(sm: SecretManagement): Promise<boolean> {
  * the manager registers `local` (core/manager.ts registerLocalVault, taken back if this fails) and
  * its vault creates the store with `config`.
  */
-export async function registerLocalStore(context: Context, sm: SecretManagement, config: Partial<StoreConfig>): Promise<void> {
+export async function registerLocalStore(sm: SecretManagement, config: Partial<StoreConfig>): Promise<void> {
   const { LOCAL_VAULT } = await import("../core/manager.ts");
   await sm.registerLocalVault(async () => await (await requireStore(sm, LOCAL_VAULT.name)).create(config));
 }

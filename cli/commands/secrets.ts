@@ -49,7 +49,7 @@ export async function set(context: CommandContext<"set">): Promise<void> {
   const vault = flags.vault;
   // First use creates the local store (the manager does, with a password from context.passwords); --no-password makes it without one.
   if (vault === undefined && flags["no-password"] && (await sm.getVaults()).length === 0) {
-    await registerLocalStore(context, sm, { authentication: "none" });
+    await registerLocalStore(sm, { authentication: "none" });
   }
   await sm.setSecret(context.args.name, value, { vault, metadata, noClobber: flags["no-clobber"] });
   if (flags.print) printValue(context, raw.text!);

@@ -17,7 +17,7 @@ export async function config(context: CommandContext<"store config">): Promise<v
   if (vault === undefined) {
     // As Set-SecretStoreConfiguration does on a fresh machine: configuring creates the store.
     if (Object.keys(changes).length === 0) throw new SecretManagementError("VAULT_NOT_FOUND", NO_STORE);
-    return await registerLocalStore(context, sm, changes);
+    return await registerLocalStore(sm, changes);
   }
   const storeVault = await requireStore(sm, vault);
   const { store } = storeVault;
