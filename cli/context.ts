@@ -1,18 +1,20 @@
 /**
- * What a command handler gets: the parsed command line, the runtime, the CLI's password source
- * (cli/stores.ts), and lazily the manager, which hands that source to every vault.
+ * What a command handler gets: the parsed command line, the runtime, the CLI's host (cli/host.ts), the
+ * CLI's password source (cli/stores.ts), and lazily the manager, which hands that source to every vault.
  */
 import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { type Parsed, UsageError } from "./args.ts";
-import { isBrokenPipe } from "./output.ts";
+import type { CliHost } from "./host.ts";
 import { CliPasswords } from "./stores.ts";
 
 export type Handler = (context: Context) => Promise<number | void>;
 
 export class Context {
   readonly runtime: Runtime;
+  /** What only the CLI needs: its own output and stdin, signals, the agent's socket. */
+  readonly host: CliHost;
   readonly parsed: Parsed;
   /** Where passwords come from: the unlock agent, --password-stdin, SECRETSTORE_PASSWORD, a prompt. */
   readonly passwords: CliPasswords;
@@ -23,8 +25,9 @@ export class Context {
   #manager: Promise<SecretManagement> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
-  constructor(runtime: Runtime, parsed: Parsed) {
+  constructor(runtime: Runtime, host: CliHost, parsed: Parsed) {
     this.runtime = runtime;
+    this.host = host;
     this.parsed = parsed;
     this.passwords = new CliPasswords(this);
   }
@@ -90,20 +93,16 @@ export class Context {
   }
 
   out(text: string | Uint8Array): void {
-    try {
-      this.runtime.writeStdout(text);
-    } catch (error) {
-      if (!isBrokenPipe(error)) throw error; // Deno throws where Node and Bun emit (see main.ts)
-    }
+    this.host.writeStdout(text);
   }
 
   /** A line for the person at the terminal (stderr), such as why a listing is empty. */
   note(message: string): void {
-    this.runtime.writeStderr(`secret: ${message}\n`);
+    this.host.writeStderr(`secret: ${message}\n`);
   }
 
   warn(message: string): void {
-    this.runtime.writeStderr(`secret: warning: ${message}\n`);
+    this.host.writeStderr(`secret: warning: ${message}\n`);
   }
 }
 

@@ -1,16 +1,8 @@
 /** The FileSystem over `node:fs` (synchronous), shared by the Node and Bun adapters. */
 import * as fs from "node:fs";
-import { dirname } from "../core/paths.ts";
-import type { AppendHandle, FileInfo, FileSystem } from "../core/runtime.ts";
-import { fileError, isNotFound } from "./file-errors.ts";
-
-function attempt<T>(path: string, action: string, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw fileError(error, path, action);
-  }
-}
+import { dirname } from "../../core/paths.ts";
+import type { AppendHandle, FileInfo, FileSystem } from "../../core/runtime.ts";
+import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/file-errors.ts";
 
 function writeAll(fd: number, data: Uint8Array): void {
   let written = 0;
@@ -26,6 +18,21 @@ function syncDirectory(path: string): void {
     fs.closeSync(fd);
   }
 }
+
+const atomicWriteSteps: AtomicWriteSteps = {
+  writeNewFile(path, data, mode) {
+    const fd = fs.openSync(path, "wx", mode);
+    try {
+      writeAll(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  rename: (from, to) => fs.renameSync(from, to),
+  remove: (path) => fs.rmSync(path, { force: true }),
+  syncDirectory,
+};
 
 function statInfo(s: fs.Stats): FileInfo {
   return {
@@ -79,23 +86,7 @@ export const nodeFileSystem: FileSystem = {
   },
 
   writeFileAtomic(path, data, mode = 0o600) {
-    const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    attempt(path, "write", () => {
-      const fd = fs.openSync(temp, "wx", mode);
-      try {
-        writeAll(fd, data);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      try {
-        fs.renameSync(temp, path);
-      } catch (error) {
-        fs.rmSync(temp, { force: true });
-        throw error;
-      }
-      syncDirectory(path);
-    });
+    writeFileAtomic(atomicWriteSteps, process.pid, path, data, mode);
   },
 
   appendFile(path, data, mode = 0o600) {
