@@ -2,7 +2,7 @@
 import { childEnvironment } from "../core/process.ts";
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { type CipherModule, platformAeadLoader } from "./shared/aead.ts";
-import { isNotFound } from "./shared/file-errors.ts";
+import { isNotFound } from "./shared/files.ts";
 import { exitCodeForSignal, platformOf } from "./shared/platform.ts";
 import { promptSecret } from "./shared/terminal.ts";
 import { Deno, writeAllSync } from "./deno/api.ts";

@@ -1,7 +1,7 @@
 /** The FileSystem over Deno's synchronous file APIs. */
 import { dirname } from "../../core/paths.ts";
 import type { AppendHandle, FileInfo, FileSystem } from "../../core/runtime.ts";
-import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/file-errors.ts";
+import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/files.ts";
 import { Deno, type DenoFile, type DenoStat } from "./api.ts";
 
 function writeAll(file: DenoFile, data: Uint8Array): void {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { dirname } from "../../core/paths.ts";
 import type { AppendHandle, FileInfo, FileSystem } from "../../core/runtime.ts";
-import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/file-errors.ts";
+import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/files.ts";
 
 function writeAll(fd: number, data: Uint8Array): void {
   let written = 0;

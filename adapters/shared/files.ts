@@ -1,4 +1,4 @@
-/** Turns a runtime's file error (Node, Deno and Bun all set `code` to the errno name) into ours. */
+/** File operations as the Node, Deno and Bun file systems share them: errors turned into ours, the atomic replace. */
 import { SecretManagementError } from "../../core/errors.ts";
 
 export function fileError(error: unknown, path: string, action: string): SecretManagementError {
