@@ -19,16 +19,19 @@ function syncDirectory(path: string): void {
   }
 }
 
+/** Opens `path` with `flags`, writes all of `data`, fsyncs and closes it. */
+function writeSynced(path: string, flags: string, mode: number, data: Uint8Array): void {
+  const fd = fs.openSync(path, flags, mode);
+  try {
+    writeAll(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 const atomicWriteSteps: AtomicWriteSteps = {
-  writeNewFile(path, data, mode) {
-    const fd = fs.openSync(path, "wx", mode);
-    try {
-      writeAll(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
+  writeNewFile: (path, data, mode) => writeSynced(path, "wx", mode, data),
   rename: (from, to) => fs.renameSync(from, to),
   remove: (path) => fs.rmSync(path, { force: true }),
   syncDirectory,
@@ -90,15 +93,7 @@ export const nodeFileSystem: FileSystem = {
   },
 
   appendFile(path, data, mode = 0o600) {
-    attempt(path, "append to", () => {
-      const fd = fs.openSync(path, "a", mode);
-      try {
-        writeAll(fd, data);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-    });
+    attempt(path, "append to", () => writeSynced(path, "a", mode, data));
   },
 
   openAppend(path, createMode): AppendHandle {
