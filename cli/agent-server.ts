@@ -2,9 +2,9 @@
  * The unlock agent process (`secret __agent <socket>`, started by cli/agent.ts). It holds data keys
  * by store id, each until its timeout (seconds; -1 until locked; 0, one operation, holds nothing and
  * is refused); it zeroes them and exits when the last one expires, on a `lock` request, or on
- * SIGTERM/SIGINT/SIGHUP. It also answers `read` for a store it holds the key
- * of, from a store it keeps open, so that `secret get` need not load the store engine each time: the
- * socket guards values exactly as it already guards the key that decrypts them.
+ * SIGTERM/SIGINT/SIGHUP. It also answers `read` for a store it holds the key of, from a store it
+ * keeps open, so that `secret get` need not load the store engine each time: the socket guards
+ * values exactly as it already guards the key that decrypts them.
  */
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { secretToJson } from "../core/envelope.ts";

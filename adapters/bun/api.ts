@@ -39,6 +39,15 @@ interface BunApi {
 export const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
 /**
+ * `node:tty`'s isatty, loaded on first use through Bun's synchronous `import.meta.require`: importing
+ * `node:tty` up front costs Bun more than the whole `secret --version`.
+ */
+export function isatty(fd: number): boolean {
+  const tty = (import.meta as unknown as { require(id: "node:tty"): typeof import("node:tty") }).require("node:tty");
+  return tty.isatty(fd);
+}
+
+/**
  * Writes to a file descriptor synchronously, as Deno does. On Bun the first touch of process.stdout
  * or process.stderr sets up Node's stream layer, which costs more CPU than the whole `secret get`.
  */
