@@ -1,7 +1,7 @@
 /**
  * The CliHost for Node (cli/host.ts), and the Node APIs of it that Bun shares. What only some
  * commands use (a question, the agent's socket and detached start) is imported when first used:
- * `secret --version` and `secret get` should not load it.
+ * every command, `secret --version` too, loads this host before anything else.
  */
 import type { CliHost } from "../../cli/host.ts";
 import { isBrokenPipe } from "../shared/broken-pipe.ts";
