@@ -4,10 +4,8 @@ import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { type CipherModule, platformAeadLoader } from "./shared/aead.ts";
 import { isNotFound } from "./shared/files.ts";
 import { exitCodeForSignal, platformOf } from "./shared/platform.ts";
-import { promptSecret } from "./shared/terminal.ts";
 import { Deno, writeAllSync } from "./deno/api.ts";
 import { denoFileSystem } from "./deno/fs.ts";
-import { denoTerminal } from "./deno/terminal.ts";
 
 /** Deno's `process`, reached only when needed: touching it starts Deno's Node compatibility layer (~35 ms). */
 interface NodeProcess {
@@ -81,7 +79,10 @@ export const denoRuntime: Runtime = {
     }
   },
   stdinIsTerminal: () => Deno.stdin.isTerminal(),
-  promptSecret: (message) => promptSecret(denoTerminal, message),
+  async promptSecret(message) {
+    const [{ promptSecret }, { denoTerminal }] = await Promise.all([import("./shared/terminal.ts"), import("./deno/terminal.ts")]);
+    return await promptSecret(denoTerminal, message);
+  },
   writeStderr: (data) => writeAllSync(Deno.stderr, data),
   spawn: denoSpawn,
   onExit(callback) {

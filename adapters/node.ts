@@ -4,10 +4,8 @@ import * as os from "node:os";
 import { childEnvironment } from "../core/process.ts";
 import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
 import { nodeFileSystem } from "./node/fs.ts";
-import { nodeTerminal } from "./node/terminal.ts";
 import { platformAeadLoader } from "./shared/aead.ts";
 import { platformOf } from "./shared/platform.ts";
-import { promptSecret } from "./shared/terminal.ts";
 
 /** A web stream over a child's output; not `Readable.toWeb`, whose `node:stream` import costs Bun ~30 ms at start. */
 function toWebStream(readable: NodeJS.ReadableStream): ReadableStream<Uint8Array> {
@@ -72,8 +70,11 @@ export const nodeCompatibleRuntime: Runtime = {
       return (error as { code?: string }).code === "EPERM";
     }
   },
-  stdinIsTerminal: () => nodeTerminal.stdinIsTerminal(),
-  promptSecret: (message) => promptSecret(nodeTerminal, message),
+  stdinIsTerminal: () => process.stdin.isTTY === true,
+  async promptSecret(message) {
+    const [{ promptSecret }, { nodeTerminal }] = await Promise.all([import("./shared/terminal.ts"), import("./node/terminal.ts")]);
+    return await promptSecret(nodeTerminal, message);
+  },
   writeStderr: (data) => void process.stderr.write(data),
   spawn: nodeSpawn,
   onExit(callback) {
