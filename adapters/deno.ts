@@ -80,7 +80,10 @@ export const denoRuntime: Runtime = {
   },
   stdinIsTerminal: () => Deno.stdin.isTerminal(),
   async promptSecret(message) {
-    const [{ promptSecret }, { denoTerminal }] = await Promise.all([import("./shared/terminal.ts"), import("./deno/terminal.ts")]);
+    const [{ promptSecret }, { denoTerminal }] = await Promise.all([
+      import("./shared/terminal.ts"),
+      import("./deno/terminal.ts"),
+    ]);
     return await promptSecret(denoTerminal, message);
   },
   writeStderr: (data) => writeAllSync(Deno.stderr, data),

@@ -55,8 +55,8 @@ export function isatty(fd: number): boolean {
     binding = undefined;
   }
   if (typeof binding?.isTTY === "function") return binding.isTTY(fd);
-  const tty = (import.meta as unknown as { require(id: "node:tty"): TtyBinding & { isatty(fd: number): boolean } }).require("node:tty");
-  return tty.isatty(fd);
+  const meta = import.meta as unknown as { require(id: "node:tty"): { isatty(fd: number): boolean } };
+  return meta.require("node:tty").isatty(fd);
 }
 
 /**

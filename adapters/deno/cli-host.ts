@@ -5,6 +5,7 @@
  */
 import type { CliHost } from "../../cli/host.ts";
 import { unlessBrokenPipe } from "../shared/broken-pipe.ts";
+import { onSignals } from "../shared/platform.ts";
 import { Deno, writeAllSync } from "./api.ts";
 
 export const denoCliHost: CliHost = {
@@ -20,13 +21,13 @@ export const denoCliHost: CliHost = {
     const [{ confirm }, { denoTerminal }] = await Promise.all([import("../shared/terminal.ts"), import("./terminal.ts")]);
     return await confirm(denoTerminal, message);
   },
-  onSignals(signals, handler) {
-    const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);
-    for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
-    return () => {
-      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
-    };
-  },
+  onSignals: (signals, handler) =>
+    onSignals(
+      (signal, listener) => Deno.addSignalListener(signal, listener),
+      (signal, listener) => Deno.removeSignalListener(signal, listener),
+      signals,
+      handler,
+    ),
   exit: (code) => Deno.exit(code),
   // Deno writes synchronously: nothing is pending.
   exitAfterOutput: async (code) => Deno.exit(code),

@@ -5,6 +5,7 @@
  */
 import type { CliHost } from "../../cli/host.ts";
 import { isBrokenPipe } from "../shared/broken-pipe.ts";
+import { onSignals } from "../shared/platform.ts";
 
 /** Waits until what was written to a stream has left the process (Node writes pipes asynchronously). */
 function flushed(stream: NodeJS.WriteStream): Promise<void> {
@@ -27,13 +28,8 @@ export const nodeCompatibleHost: CliHost = {
     const [{ confirm }, { nodeTerminal }] = await Promise.all([import("../shared/terminal.ts"), import("./terminal.ts")]);
     return await confirm(nodeTerminal, message);
   },
-  onSignals(signals, handler) {
-    const listeners = signals.map((signal) => [signal, () => handler(signal)] as const);
-    for (const [signal, listener] of listeners) process.on(signal, listener);
-    return () => {
-      for (const [signal, listener] of listeners) process.off(signal, listener);
-    };
-  },
+  onSignals: (signals, handler) =>
+    onSignals((signal, listener) => process.on(signal, listener), (signal, listener) => process.off(signal, listener), signals, handler),
   exit: (code) => process.exit(code),
   async exitAfterOutput(code) {
     await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
