@@ -2,45 +2,10 @@
 import { spawn as spawnChild } from "node:child_process";
 import * as os from "node:os";
 import { childEnvironment } from "../core/process.ts";
-import type { Aead, ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
-import { chaCha20Poly1305From } from "./node-aead.ts";
-import { nodeFileSystem } from "./node-fs.ts";
-import { isYes, notATerminal, readHiddenLine } from "./terminal.ts";
-
-function platform(): Runtime["platform"] {
-  if (process.platform === "linux" || process.platform === "darwin") return process.platform;
-  return process.platform === "win32" ? "windows" : "other";
-}
-
-/** Reads stdin chunks in raw mode; the terminal is restored however the read ends. */
-async function withRawStdin<T>(work: (read: () => Promise<Uint8Array | null>) => Promise<T>): Promise<T> {
-  const stdin = process.stdin;
-  stdin.setRawMode(true);
-  stdin.resume();
-  const queue: (Uint8Array | null)[] = [];
-  let wake: (() => void) | undefined;
-  const onData = (chunk: Buffer) => {
-    queue.push(new Uint8Array(chunk));
-    wake?.();
-  };
-  const onEnd = () => {
-    queue.push(null);
-    wake?.();
-  };
-  stdin.on("data", onData);
-  stdin.on("end", onEnd);
-  try {
-    return await work(async () => {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      return queue.shift()!;
-    });
-  } finally {
-    stdin.off("data", onData);
-    stdin.off("end", onEnd);
-    stdin.setRawMode(false);
-    stdin.pause();
-  }
-}
+import type { ChildProcess, Runtime, SpawnOptions } from "../core/runtime.ts";
+import { nodeFileSystem } from "./node/fs.ts";
+import { platformAeadLoader } from "./shared/aead.ts";
+import { platformOf } from "./shared/platform.ts";
 
 /** A web stream over a child's output; not `Readable.toWeb`, whose `node:stream` import costs Bun ~30 ms at start. */
 function toWebStream(readable: NodeJS.ReadableStream): ReadableStream<Uint8Array> {
@@ -88,7 +53,7 @@ export function nodeSpawn(command: string, args: string[], options: SpawnOptions
 /** The Runtime over Node APIs without the platform cipher: shared with Bun, whose node:crypto lacks it. */
 export const nodeCompatibleRuntime: Runtime = {
   name: "node",
-  platform: platform(),
+  platform: platformOf(process.platform),
   fs: nodeFileSystem,
   pid: process.pid,
   uid: typeof process.getuid === "function" ? process.getuid() : undefined,
@@ -106,28 +71,10 @@ export const nodeCompatibleRuntime: Runtime = {
     }
   },
   stdinIsTerminal: () => process.stdin.isTTY === true,
-  stdoutIsTerminal: () => process.stdout.isTTY === true,
   async promptSecret(message) {
-    if (!process.stdin.isTTY) throw notATerminal();
-    process.stderr.write(message);
-    try {
-      return await withRawStdin(readHiddenLine);
-    } finally {
-      process.stderr.write("\n");
-    }
+    const [{ promptSecret }, { nodeTerminal }] = await Promise.all([import("./shared/terminal.ts"), import("./node/terminal.ts")]);
+    return await promptSecret(nodeTerminal, message);
   },
-  async confirm(message) {
-    if (!process.stdin.isTTY) throw notATerminal();
-    process.stderr.write(`${message} [y/N] `);
-    const answer = await withRawStdin(readHiddenLine).finally(() => process.stderr.write("\n"));
-    return isYes(answer);
-  },
-  async readStdin() {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return new Uint8Array(Buffer.concat(chunks));
-  },
-  writeStdout: (data) => void process.stdout.write(data),
   writeStderr: (data) => void process.stderr.write(data),
   spawn: nodeSpawn,
   onExit(callback) {
@@ -135,7 +82,8 @@ export const nodeCompatibleRuntime: Runtime = {
   },
 };
 
-let platformAead: { aead: Aead | undefined } | undefined;
+// Loaded when a store is first opened rather than at start-up, which one-shot commands feel.
+const platformAead = platformAeadLoader(() => process.getBuiltinModule("node:crypto"));
 
 type AgentClass = new (options: { connect: { ca: string } }) => unknown;
 const UNDICI_GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
@@ -161,9 +109,7 @@ export const nodeRuntime: Runtime = {
     }
     return agents.get(pem);
   },
-  // Loaded when a store is first opened rather than at start-up, which one-shot commands feel.
   get chacha20poly1305() {
-    platformAead ??= { aead: chaCha20Poly1305From(process.getBuiltinModule("node:crypto")) };
-    return platformAead.aead;
+    return platformAead();
   },
 };

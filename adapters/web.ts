@@ -23,12 +23,8 @@ export function createWebRuntime(env: Record<string, string> = {}): Runtime {
     hostname: () => "edge",
     isProcessAlive: () => false,
     stdinIsTerminal: () => false,
-    stdoutIsTerminal: () => false,
     promptSecret: () =>
       Promise.reject(new SecretManagementError("PASSWORD_REQUIRED", "no terminal to prompt on: unlock with a password")),
-    confirm: () => Promise.reject(new SecretManagementError("PASSWORD_REQUIRED", "no terminal to confirm on")),
-    readStdin: () => unsupported("stdin"),
-    writeStdout: (data) => console.log(typeof data === "string" ? data : new TextDecoder().decode(data)),
     writeStderr: (data) => console.warn(typeof data === "string" ? data : new TextDecoder().decode(data)),
     spawn: () => unsupported("spawning processes"),
     onExit: () => {},

@@ -1,17 +1,19 @@
 /**
  * The unlock agent process (`secret __agent <socket>`, started by cli/agent.ts). It holds data keys
- * by store id, each until its timeout; it zeroes them and exits when the last one expires, on a
- * `lock` request, or on SIGTERM/SIGINT/SIGHUP. It also answers `read` for a store it holds the key
- * of, from a store it keeps open, so that `secret get` need not load the store engine each time: the
- * socket guards values exactly as it already guards the key that decrypts them.
+ * by store id, each until its timeout (seconds; -1 until locked; 0, one operation, holds nothing and
+ * is refused); it zeroes them and exits when the last one expires, on a `lock` request, or on
+ * SIGTERM/SIGINT/SIGHUP. It also answers `read` for a store it holds the key of, from a store it
+ * keeps open, so that `secret get` need not load the store engine each time: the socket guards
+ * values exactly as it already guards the key that decrypts them.
  */
-import { createServer, type Socket } from "node:net";
 import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
 import { secretToJson } from "../core/envelope.ts";
 import { dirname } from "../core/paths.ts";
-import { type AgentRequest, type AgentResponse, checkAgentDir } from "./agent.ts";
+import { DEFAULT_CONFIG } from "../core/store/format.ts";
 import type { SecretStore } from "../core/store/secret-store.ts";
+import { type AgentRequest, type AgentResponse, checkAgentDir } from "./agent.ts";
 import type { CommandContext } from "./context.ts";
+import type { LineServer } from "./host.ts";
 
 const MAX_TIMER_MS = 0x7fffffff;
 
@@ -27,9 +29,10 @@ interface Entry {
 
 export async function serve(context: CommandContext<"__agent">): Promise<number> {
   const socketPath = context.args.socket;
-  const runtime = context.runtime;
+  const { runtime, host } = context;
   checkAgentDir(runtime, dirname(socketPath), false);
   const entries = new Map<string, Entry>();
+  let server: LineServer | undefined;
 
   const forget = (entry: Entry) => {
     entry.key.fill(0);
@@ -40,9 +43,9 @@ export async function serve(context: CommandContext<"__agent">): Promise<number>
   const shutdown = () => {
     for (const entry of entries.values()) forget(entry);
     entries.clear();
-    server.close();
+    server?.close();
     runtime.fs!.remove(socketPath);
-    process.exit(0);
+    host.exit(0);
   };
 
   const drop = (storeId: string) => {
@@ -62,7 +65,9 @@ export async function serve(context: CommandContext<"__agent">): Promise<number>
 
   const put = (request: AgentRequest): AgentResponse => {
     if (typeof request.storeId !== "string" || typeof request.key !== "string") return { ok: false };
-    const timeout = typeof request.timeout === "number" ? request.timeout : 900;
+    // A client that names no timeout gets the stores' default; 0 (one operation) leaves nothing to hold.
+    const timeout = request.timeout ?? DEFAULT_CONFIG.passwordTimeout;
+    if (!Number.isFinite(timeout) || timeout === 0) return { ok: false };
     const previous = entries.get(request.storeId);
     if (previous) forget(previous);
     const entry: Entry = {
@@ -107,7 +112,7 @@ export async function serve(context: CommandContext<"__agent">): Promise<number>
   const answer = async (request: AgentRequest): Promise<AgentResponse> => {
     switch (request.op) {
       case "ping":
-        return { ok: true, pid: process.pid };
+        return { ok: true, pid: runtime.pid };
       case "put":
         return put(request);
       case "get": {
@@ -126,37 +131,20 @@ export async function serve(context: CommandContext<"__agent">): Promise<number>
     }
   };
 
-  const first = JSON.parse(new TextDecoder().decode(await runtime.readStdin())) as AgentRequest;
+  const first = JSON.parse(new TextDecoder().decode(await host.readStdin())) as AgentRequest;
   if (!put(first).ok) {
-    runtime.writeStdout("error: no key\n");
+    host.writeStdout("error: no key\n");
     return 1;
   }
 
-  const server = createServer((connection: Socket) => {
-    let data = "";
-    connection.setEncoding("utf8");
-    connection.on("error", () => {});
-    connection.on("data", (chunk: string) => {
-      data += chunk;
-      const newline = data.indexOf("\n");
-      if (newline < 0) {
-        if (data.length > 64 * 1024) connection.destroy();
-        return;
-      }
-      const line = data.slice(0, newline);
-      connection.removeAllListeners("data"); // one request per connection
-      (async () => answer(JSON.parse(line) as AgentRequest))()
-        .catch((): AgentResponse => ({ ok: false }))
-        .then((response) => connection.end(`${JSON.stringify(response)}\n`));
-    });
-  });
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, shutdown);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(socketPath, () => resolve());
-  });
+  const answerLine = async (line: string): Promise<string> => {
+    const response = await (async () => answer(JSON.parse(line) as AgentRequest))()
+      .catch((): AgentResponse => ({ ok: false }));
+    return JSON.stringify(response);
+  };
+  host.onSignals(["SIGTERM", "SIGINT", "SIGHUP"], shutdown);
+  server = await host.serveLines(socketPath, answerLine);
   runtime.fs!.chmod(socketPath, 0o600);
-  runtime.writeStdout("ready\n");
-  await new Promise(() => {}); // serve until shutdown() exits the process
-  return 0;
+  host.writeStdout("ready\n");
+  return await new Promise<never>(() => {}); // serve until shutdown() exits the process
 }

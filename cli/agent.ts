@@ -13,7 +13,7 @@ import { absolutePath, joinPath } from "../core/paths.ts";
 import { childEnvironment } from "../core/process.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { JsonValue, SecretType, SecretValue } from "../core/types.ts";
-import { requestLine } from "./unix-socket.ts";
+import { cliHost } from "./host.ts";
 
 export interface HeldKey {
   key: Uint8Array;
@@ -25,6 +25,7 @@ export interface AgentRequest {
   op: "get" | "put" | "read" | "lock" | "ping";
   storeId?: string;
   key?: string;
+  /** Seconds a `put` key is held: -1 until locked; 0 (one operation) holds nothing; absent, the stores' default. */
   timeout?: number;
   /** The store's directory: given with `put`, asked for by `read`. */
   directory?: string;
@@ -81,7 +82,7 @@ export function checkAgentDir(runtime: Runtime, dir: string, create: boolean): b
 
 /** Sends one request; undefined when no agent answers (no socket, or a stale one). */
 export async function ask(socket: string, request: AgentRequest, timeoutMs = 2000): Promise<AgentResponse | undefined> {
-  const answer = await requestLine(socket, `${JSON.stringify(request)}\n`, timeoutMs);
+  const answer = await (await cliHost()).requestLine(socket, `${JSON.stringify(request)}\n`, timeoutMs);
   if (answer === undefined) return undefined;
   try {
     return JSON.parse(answer) as AgentResponse;
@@ -127,6 +128,7 @@ export async function giveKey(
   home: string,
   entry: { storeId: string; directory: string; key: Uint8Array; timeout: number },
 ): Promise<void> {
+  if (entry.timeout === 0) return; // one operation: nothing to hold
   // The agent runs in "/", and outlives this command's directory: it gets absolute paths.
   const { dir, socket } = agentPaths(runtime, absolutePath(runtime, home));
   if (socket.length > MAX_SOCKET_PATH) {
@@ -142,7 +144,7 @@ export async function giveKey(
   };
   if ((await ask(socket, request))?.ok) return;
   runtime.fs!.remove(socket); // stale: its agent is gone
-  await startAgent(socket, request);
+  await startAgent(runtime, socket, request);
 }
 
 /** Tells the agent to zero its keys and exit; false when none was running. */
@@ -165,49 +167,29 @@ export async function stopAgent(runtime: Runtime, home: string): Promise<boolean
 
 /**
  * How to run this CLI again on the runtime running it now (the agent, the completion script's
- * call-back). A standalone executable (`bun build --compile`) is its own whole command line.
+ * call-back): its entry module is main.ts next to this file (main.js once built and bundled).
  */
 export async function selfCommand(): Promise<string[]> {
-  if (/\/\$bunfs\/|~BUN/.test(import.meta.url)) return [process.execPath];
-  const { fileURLToPath } = await import("node:url");
-  const main = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url));
-  const deno = (globalThis as { Deno?: unknown }).Deno !== undefined;
-  return deno ? [process.execPath, "run", "-A", "--quiet", main] : [process.execPath, main];
+  const main = new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url);
+  return await (await cliHost()).selfCommand(main.href);
 }
 
-async function startAgent(socket: string, first: AgentRequest): Promise<void> {
-  const [command, ...args] = await selfCommand();
-  // node:child_process for its `detached`, which Runtime.spawn does not offer: the agent must outlive us.
-  const { spawn } = await import("node:child_process");
-  const child = spawn(command!, [...args, "__agent", socket], {
-    detached: true, // its own session: it outlives this command and the terminal's Ctrl-C
-    stdio: ["pipe", "pipe", "ignore"],
+async function startAgent(runtime: Runtime, socket: string, first: AgentRequest): Promise<void> {
+  const host = await cliHost();
+  const started = await host.startDetached([...(await selfCommand()), "__agent", socket], {
+    input: `${JSON.stringify(first)}\n`,
+    // It gets the key on stdin: no password may sit in its environment.
+    env: childEnvironment(runtime.envObject()),
     cwd: "/",
-    env: childEnvironment(process.env), // it gets the key on stdin: no password may sit in its environ
+    timeoutMs: 10_000,
   });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const fail = (message: string) => {
-      child.kill();
-      reject(new SecretManagementError("VAULT_UNAVAILABLE", message));
-    };
-    const timer = setTimeout(() => fail("the unlock agent did not start in time"), 10_000);
-    child.once("error", (error) => fail(`cannot start the unlock agent: ${error.message}`));
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (chunk: string) => {
-      output += chunk;
-      if (!output.includes("\n")) return;
-      clearTimeout(timer);
-      child.stdout!.destroy();
-      child.unref();
-      if (output.startsWith("ready")) resolve();
-      else fail(`the unlock agent failed: ${output.trim()}`);
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      if (!output.includes("\n")) fail(`the unlock agent exited with code ${code}`);
-    });
-    child.stdin!.on("error", () => {});
-    child.stdin!.end(`${JSON.stringify(first)}\n`);
-  });
+  if ("line" in started && started.line.startsWith("ready")) return;
+  const why = "line" in started
+    ? `the unlock agent failed: ${started.line.trim()}`
+    : started.failure === "timeout"
+    ? "the unlock agent did not start in time"
+    : started.failure === "spawn"
+    ? `cannot start the unlock agent: ${started.message}`
+    : `the unlock agent exited with code ${started.code}`;
+  throw new SecretManagementError("VAULT_UNAVAILABLE", why);
 }

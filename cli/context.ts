@@ -1,13 +1,13 @@
 /**
  * What a command handler gets: the parsed command line, with the flags and arguments of its command
- * typed from the table (cli/table.ts), the runtime, the CLI's password source (cli/stores.ts), and
- * lazily the manager, which hands that source to every vault.
+ * typed from the table (cli/table.ts), the runtime, the CLI's host (cli/host.ts), the CLI's password
+ * source (cli/stores.ts), and lazily the manager, which hands that source to every vault.
  */
 import type { SecretManagement } from "../core/manager.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { SecretManagementError } from "../core/errors.ts";
 import { type ArgsOf, argsOf, type CommandSpec, type FlagsOf, flagsOf, type Parsed, UsageError } from "./args.ts";
-import { isBrokenPipe } from "./output.ts";
+import type { CliHost } from "./host.ts";
 import { CliPasswords } from "./stores.ts";
 import type { CommandName, CommandNamed, SwitchName, ValueFlagName } from "./table.ts";
 
@@ -18,6 +18,8 @@ export type CommandContext<N extends CommandName> = Context<CommandNamed<N>>;
 
 export class Context<C extends CommandSpec = CommandSpec> {
   readonly runtime: Runtime;
+  /** What only the CLI needs: its own output and stdin, signals, the agent's socket. */
+  readonly host: CliHost;
   readonly parsed: Parsed<C>;
   /** Every flag the command declares: a switch true or false, a repeatable flag a list, others a value or undefined. */
   readonly flags: FlagsOf<C>;
@@ -31,8 +33,9 @@ export class Context<C extends CommandSpec = CommandSpec> {
   #manager: Promise<SecretManagement> | undefined;
   readonly #finishers: (() => Promise<void>)[] = [];
 
-  constructor(runtime: Runtime, parsed: Parsed<C>) {
+  constructor(runtime: Runtime, host: CliHost, parsed: Parsed<C>) {
     this.runtime = runtime;
+    this.host = host;
     this.parsed = parsed;
     this.flags = flagsOf(parsed);
     this.args = argsOf(parsed);
@@ -94,20 +97,16 @@ export class Context<C extends CommandSpec = CommandSpec> {
   }
 
   out(text: string | Uint8Array): void {
-    try {
-      this.runtime.writeStdout(text);
-    } catch (error) {
-      if (!isBrokenPipe(error)) throw error; // Deno throws where Node and Bun emit (see main.ts)
-    }
+    this.host.writeStdout(text);
   }
 
   /** A line for the person at the terminal (stderr), such as why a listing is empty. */
   note(message: string): void {
-    this.runtime.writeStderr(`secret: ${message}\n`);
+    this.host.writeStderr(`secret: ${message}\n`);
   }
 
   warn(message: string): void {
-    this.runtime.writeStderr(`secret: warning: ${message}\n`);
+    this.host.writeStderr(`secret: warning: ${message}\n`);
   }
 }
 

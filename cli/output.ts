@@ -1,22 +1,6 @@
 /** Printing listings: aligned columns for people, JSON for programs. */
 import type { Context } from "./context.ts";
 
-/**
- * Whether a write failed because stdout's reader has gone (`secret get big | head -c 5`): EPIPE on
- * Node and Bun, Deno's BrokenPipe. Output nobody reads is dropped quietly, as other tools do.
- */
-export function isBrokenPipe(error: unknown): boolean {
-  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  return code === "EPIPE" || name === "BrokenPipe";
-}
-
-/** Node and Bun report a closed stdout as an 'error' event that, unheard, crashes with a stack trace. */
-export function ignoreBrokenStdout(): void {
-  process.stdout.on("error", (error) => {
-    if (!isBrokenPipe(error)) throw error;
-  });
-}
-
 export function printJson(context: Context, value: unknown): void {
   context.out(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -34,7 +18,7 @@ export function printTable(context: Context, headers: string[], rows: string[][]
  */
 export function progress(context: Context, total: number): { tick(done: number): void; end(): void } {
   const started = Date.now();
-  const show = (process.stderr as { isTTY?: boolean }).isTTY === true && !context.has("json");
+  const show = context.host.stderrIsTerminal() && !context.has("json");
   let drawn = 0;
   let shown = false;
   return {
@@ -44,10 +28,10 @@ export function progress(context: Context, total: number): { tick(done: number):
       drawn = now;
       shown = true;
       const rate = done / Math.max((now - started) / 1000, 0.001);
-      context.runtime.writeStderr(`\r\u001b[K${done}/${total} (${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s)`);
+      context.host.writeStderr(`\r\u001b[K${done}/${total} (${rate < 10 ? rate.toFixed(1) : Math.round(rate)}/s)`);
     },
     end() {
-      if (shown) context.runtime.writeStderr("\r\u001b[K");
+      if (shown) context.host.writeStderr("\r\u001b[K");
     },
   };
 }

@@ -101,7 +101,7 @@ export class CliPasswords implements PasswordSource {
 
   /** Lines of stdin are read once: `store password` takes two passwords from it. */
   async #stdinLine(index: number): Promise<string> {
-    this.#stdinLines ??= this.#context.runtime.readStdin().then((bytes) => new TextDecoder().decode(bytes).split(/\r?\n/));
+    this.#stdinLines ??= this.#context.host.readStdin().then((bytes) => new TextDecoder().decode(bytes).split(/\r?\n/));
     const line = (await this.#stdinLines)[index];
     if (line === undefined || line === "") {
       throw new SecretManagementError("PASSWORD_REQUIRED", "--password-stdin: no password on stdin");

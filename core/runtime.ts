@@ -1,5 +1,6 @@
 /**
- * Everything a runtime provides reaches core through this interface; `adapters/` implement it.
+ * Everything a runtime provides reaches core through this interface; `adapters/` implement it. What
+ * only the `secret` command needs (its own output, stdin, sockets, signals) is cli/host.ts `CliHost`.
  * File operations are synchronous on purpose: the store's hot paths (a freshness stat before each
  * read, an append + fsync per write) are a few microseconds synchronously and ten times that through
  * promises, and they touch small local files only.
@@ -107,13 +108,9 @@ export interface Runtime {
   hostname(): string;
   isProcessAlive(pid: number): boolean;
   stdinIsTerminal(): boolean;
-  stdoutIsTerminal(): boolean;
   /** Reads a line from the terminal without echo; PASSWORD_REQUIRED when stdin is not a terminal. */
   promptSecret(message: string): Promise<string>;
-  /** Asks a yes/no question on the terminal; PASSWORD_REQUIRED when stdin is not a terminal. */
-  confirm(message: string): Promise<boolean>;
-  readStdin(): Promise<Uint8Array>;
-  writeStdout(data: Uint8Array | string): void;
+  /** Warnings the library prints (a vault left out of a search, a repaired store log). */
   writeStderr(data: Uint8Array | string): void;
   spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /**

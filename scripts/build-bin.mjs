@@ -36,6 +36,9 @@ const LAZY = {
   "adapters/deno.ts": "adapter-deno",
   "adapters/bun.ts": "adapter-bun",
   "adapters/web.ts": "adapter-web",
+  "adapters/deno/cli-host.ts": "cli-host-deno",
+  "adapters/bun/cli-host.ts": "cli-host-bun",
+  "adapters/shared/detached.ts": "detached",
   "hash-wasm": "hash-wasm",
   "@noble/hashes/argon2.js": "noble-argon2",
 };

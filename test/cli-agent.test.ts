@@ -5,10 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempHome } from "./helpers/home.ts";
-import { modulePath, ROOT, type RuntimeName, runScript } from "./helpers/runtimes.ts";
+import { modulePath, ROOT, type RuntimeName, RUNTIMES, runScript } from "./helpers/runtimes.ts";
 
 const scenario = join(ROOT, "test/helpers/agent-scenario.mjs");
 const KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -26,6 +27,18 @@ function processState(pid: number): string {
   } catch {
     return "gone";
   }
+}
+
+/** One request line to the agent's socket, straight from this process; the answer line parsed. */
+function request(socket: string, line: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const connection = createConnection(socket, () => connection.write(`${line}\n`));
+    connection.setEncoding("utf8");
+    connection.on("data", (chunk: string) => (text += chunk));
+    connection.once("error", reject);
+    connection.once("close", () => resolve(JSON.parse(text)));
+  });
 }
 
 function home(label: string): string {
@@ -145,6 +158,30 @@ describe("unlock agent", () => {
     for (const rt of ["bun", "deno", "node"] as const) expect(agent(rt, dir, "fetch", "s")).toEqual({ key: null });
     expect(agent("node", dir, "give", "s", KEY, "30")).toEqual({ ok: true });
     expect(agent("deno", dir, "fetch", "s").key).toBe(KEY);
+    expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
+  });
+
+  it("holds nothing for timeout 0 (one operation): no agent starts, and an agent refuses such a key", async () => {
+    const dir = home("agent-zero");
+    const socket = join(dir, "agent", "agent.sock");
+    expect(agent("node", dir, "give", "once", KEY, "0")).toEqual({ ok: true });
+    expect(existsSync(socket)).toBe(false);
+    const put = (storeId: string, timeout: number) =>
+      JSON.stringify({ op: "put", storeId, key: Buffer.from(KEY, "hex").toString("base64"), timeout });
+    // An agent whose first key has timeout 0 refuses it and exits, on every runtime.
+    mkdirSync(join(dir, "agent"), { mode: 0o700 });
+    for (const rt of RUNTIMES) {
+      const started = runScript(rt, modulePath(rt, "cli/main.ts"), ["__agent", socket], { input: `${put("once", 0)}\n` });
+      expect(started.stdout).toBe("error: no key\n");
+      expect(started.status).toBe(1);
+      expect(existsSync(socket)).toBe(false);
+    }
+    // A running agent refuses it too, and keeps the key it holds.
+    expect(agent("bun", dir, "give", "kept", KEY, "60")).toEqual({ ok: true });
+    expect(await request(socket, put("kept", 0))).toEqual({ ok: false });
+    expect(await request(socket, put("other", 0))).toEqual({ ok: false });
+    expect(agent("deno", dir, "fetch", "kept").key).toBe(KEY);
+    expect(agent("node", dir, "fetch", "other")).toEqual({ key: null });
     expect(agent("bun", dir, "stop")).toEqual({ stopped: true });
   });
 });

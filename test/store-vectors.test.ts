@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeRuntime } from "../adapters/node.ts";
 import * as nodeCrypto from "node:crypto";
-import { chaCha20Poly1305From } from "../adapters/node-aead.ts";
+import { chaCha20Poly1305From } from "../adapters/shared/aead.ts";
 import { open, seal, xchachaOver } from "../core/crypto/aead.ts";
 import { crc32, fromHex, toHex } from "../core/crypto/bytes.ts";
 import { argon2idNoble, argon2idWasm, derivePasswordKey, MAX_KDF, MIN_KDF } from "../core/crypto/kdf.ts";

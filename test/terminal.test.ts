@@ -1,9 +1,9 @@
 /**
- * The hidden-line reader (adapters/terminal.ts) over raw terminal bytes: what it keeps, what edits
+ * The hidden-line reader (adapters/shared/terminal.ts) over raw terminal bytes: what it keeps, what edits
  * the line, and that keys which send escape sequences leave nothing in the password.
  */
 import { describe, expect, it } from "vitest";
-import { readHiddenLine } from "../adapters/terminal.ts";
+import { readHiddenLine } from "../adapters/shared/terminal.ts";
 
 /** A reader that yields the given chunks, then end of input. */
 function chunks(...parts: (string | number[])[]): () => Promise<Uint8Array | null> {

@@ -64,7 +64,7 @@ export async function complete(context: CommandContext<"__complete">): Promise<v
     ...context.runtime,
     stdinIsTerminal: () => false,
     promptSecret: () => Promise.reject(new SecretManagementError("PASSWORD_REQUIRED", "no prompt during completion")),
-  }, context.parsed);
+  }, context.host, context.parsed);
   const words = quiet.args.words;
   const current = words.length ? words[words.length - 1]! : "";
   const before = words.slice(0, -1);

@@ -51,7 +51,7 @@ export async function inject(context: CommandContext<"inject">): Promise<void> {
   let bytes: Uint8Array | undefined;
   if (input === undefined) {
     if (context.flags["password-stdin"]) throw context.usage("--password-stdin needs the template from -i <file>");
-    bytes = await context.runtime.readStdin();
+    bytes = await context.host.readStdin();
   } else {
     bytes = fs.readFile(input);
     if (bytes === undefined) throw context.usage(`-i ${input}: no such file`);

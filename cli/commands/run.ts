@@ -101,30 +101,25 @@ export async function run(context: CommandContext<"run">): Promise<number> {
     secrets.push(text);
   }
 
-  const mask = context.flags["no-mask"] ? false : context.flags.mask ? true : !context.runtime.stdoutIsTerminal();
+  const mask = context.flags["no-mask"] ? false : context.flags.mask ? true : !context.host.stdoutIsTerminal();
   const child = context.runtime.spawn(command!, args, {
     env,
     stdin: "inherit",
     stdout: mask ? "pipe" : "inherit",
     stderr: mask ? "pipe" : "inherit",
   });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => {
-    const handler = forward(signal);
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
+  const stopForwarding = context.host.onSignals(["SIGINT", "SIGTERM", "SIGHUP"], (signal) => child.kill(signal));
   try {
     const pumps = mask
       ? [
-        pump(child.stdout, new Masker(secrets), (text) => context.runtime.writeStdout(text)),
-        pump(child.stderr, new Masker(secrets), (text) => context.runtime.writeStderr(text)),
+        pump(child.stdout, new Masker(secrets), (text) => context.host.writeStdout(text)),
+        pump(child.stderr, new Masker(secrets), (text) => context.host.writeStderr(text)),
       ]
       : [];
     const [code] = await Promise.all([child.exited, ...pumps]);
     return code;
   } finally {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
+    stopForwarding();
   }
 }
 

@@ -26,7 +26,7 @@ async function readValue(context: CommandContext<"set">, type: SecretType): Prom
   if (flags.stdin) {
     if (argument !== undefined) throw context.usage("give the value as an argument or with --stdin, not both");
     if (flags["password-stdin"]) throw context.usage("--stdin and --password-stdin cannot both read stdin");
-    return { bytes: await context.runtime.readStdin() };
+    return { bytes: await context.host.readStdin() };
   }
   if (argument !== undefined) return { text: argument };
   if (!context.runtime.stdinIsTerminal()) {
@@ -57,11 +57,11 @@ export async function set(context: CommandContext<"set">): Promise<void> {
 
 function printValue(context: Context, value: SecretValue): void {
   if (typeof value === "string") {
-    context.out(context.runtime.stdoutIsTerminal() ? `${value}\n` : value);
+    context.out(context.host.stdoutIsTerminal() ? `${value}\n` : value);
   } else if (value instanceof Uint8Array) {
     context.out(value);
   } else {
-    const newline = context.runtime.stdoutIsTerminal() ? "\n" : "";
+    const newline = context.host.stdoutIsTerminal() ? "\n" : "";
     context.out(JSON.stringify(secretToJson(value).value) + newline);
   }
 }

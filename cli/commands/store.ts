@@ -125,7 +125,7 @@ export async function reset(context: CommandContext<"store reset">): Promise<voi
     if (!context.runtime.stdinIsTerminal()) {
       throw context.usage("reset deletes every secret: confirm with --force when stdin is not a terminal");
     }
-    if (!(await context.runtime.confirm(`Delete every secret in vault ${vault} and start an empty store?`))) {
+    if (!(await context.host.confirm(`Delete every secret in vault ${vault} and start an empty store?`))) {
       throw new SecretManagementError("INVALID_ARGUMENT", "reset cancelled");
     }
   }

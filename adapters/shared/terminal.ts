@@ -1,8 +1,8 @@
 /**
- * A no-echo line reader over raw terminal bytes, shared by the adapters: each supplies a function
- * that yields chunks of stdin while the terminal is in raw mode.
+ * Prompting on the terminal, shared by the adapters: a no-echo line reader over raw terminal bytes,
+ * and the prompt and yes/no question over it. Each adapter supplies its `RawTerminal`.
  */
-import { SecretManagementError } from "../core/errors.ts";
+import { SecretManagementError } from "../../core/errors.ts";
 
 export type ChunkReader = () => Promise<Uint8Array | null>;
 
@@ -60,13 +60,37 @@ export async function readHiddenLine(read: ChunkReader): Promise<string> {
   }
 }
 
-export function notATerminal(): SecretManagementError {
+function notATerminal(): SecretManagementError {
   return new SecretManagementError(
     "PASSWORD_REQUIRED",
     "a password is required and stdin is not a terminal: use --password-stdin or SECRETSTORE_PASSWORD",
   );
 }
 
-export function isYes(answer: string): boolean {
+function isYes(answer: string): boolean {
   return /^y(es)?$/i.test(answer.trim());
+}
+
+/** What each runtime supplies for prompting: stdin's terminal state, stderr, and raw-mode reads of stdin. */
+export interface RawTerminal {
+  stdinIsTerminal(): boolean;
+  writeStderr(text: string): void;
+  /** Runs `work` with stdin in raw mode, reading chunks; the terminal is restored however it ends. */
+  withRawStdin<T>(work: (read: ChunkReader) => Promise<T>): Promise<T>;
+}
+
+/** `Runtime.promptSecret`: the message on stderr, then a line read without echo. */
+export async function promptSecret(terminal: RawTerminal, message: string): Promise<string> {
+  if (!terminal.stdinIsTerminal()) throw notATerminal();
+  terminal.writeStderr(message);
+  try {
+    return await terminal.withRawStdin(readHiddenLine);
+  } finally {
+    terminal.writeStderr("\n");
+  }
+}
+
+/** `CliHost.confirm`: a yes/no question, no unless answered y or yes. */
+export async function confirm(terminal: RawTerminal, message: string): Promise<boolean> {
+  return isYes(await promptSecret(terminal, `${message} [y/N] `));
 }

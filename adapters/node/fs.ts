@@ -1,16 +1,8 @@
 /** The FileSystem over `node:fs` (synchronous), shared by the Node and Bun adapters. */
 import * as fs from "node:fs";
-import { dirname } from "../core/paths.ts";
-import type { AppendHandle, FileInfo, FileSystem } from "../core/runtime.ts";
-import { fileError, isNotFound } from "./file-errors.ts";
-
-function attempt<T>(path: string, action: string, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw fileError(error, path, action);
-  }
-}
+import { dirname } from "../../core/paths.ts";
+import type { AppendHandle, FileInfo, FileSystem } from "../../core/runtime.ts";
+import { attempt, type AtomicWriteSteps, fileError, isNotFound, writeFileAtomic } from "../shared/files.ts";
 
 function writeAll(fd: number, data: Uint8Array): void {
   let written = 0;
@@ -26,6 +18,24 @@ function syncDirectory(path: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** Opens `path` with `flags`, writes all of `data`, fsyncs and closes it. */
+function writeSynced(path: string, flags: string, mode: number, data: Uint8Array): void {
+  const fd = fs.openSync(path, flags, mode);
+  try {
+    writeAll(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const atomicWriteSteps: AtomicWriteSteps = {
+  writeNewFile: (path, data, mode) => writeSynced(path, "wx", mode, data),
+  rename: (from, to) => fs.renameSync(from, to),
+  remove: (path) => fs.rmSync(path, { force: true }),
+  syncDirectory,
+};
 
 function statInfo(s: fs.Stats): FileInfo {
   return {
@@ -79,35 +89,11 @@ export const nodeFileSystem: FileSystem = {
   },
 
   writeFileAtomic(path, data, mode = 0o600) {
-    const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    attempt(path, "write", () => {
-      const fd = fs.openSync(temp, "wx", mode);
-      try {
-        writeAll(fd, data);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      try {
-        fs.renameSync(temp, path);
-      } catch (error) {
-        fs.rmSync(temp, { force: true });
-        throw error;
-      }
-      syncDirectory(path);
-    });
+    writeFileAtomic(atomicWriteSteps, process.pid, path, data, mode);
   },
 
   appendFile(path, data, mode = 0o600) {
-    attempt(path, "append to", () => {
-      const fd = fs.openSync(path, "a", mode);
-      try {
-        writeAll(fd, data);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-    });
+    attempt(path, "append to", () => writeSynced(path, "a", mode, data));
   },
 
   openAppend(path, createMode): AppendHandle {

@@ -5,9 +5,9 @@
  * Deno can fetch it only when a store first needs it (loading it starts Deno's Node layer, ~30 ms).
  */
 import type * as NodeCrypto from "node:crypto";
-import type { Aead } from "../core/runtime.ts";
+import type { Aead } from "../../core/runtime.ts";
 
-type CipherModule = Pick<typeof NodeCrypto, "createCipheriv" | "createDecipheriv" | "getCiphers">;
+export type CipherModule = Pick<typeof NodeCrypto, "createCipheriv" | "createDecipheriv" | "getCiphers">;
 
 const TAG_LENGTH = 16;
 
@@ -51,4 +51,13 @@ export function chaCha20Poly1305From({ createCipheriv, createDecipheriv, getCiph
       }
     },
   } : undefined;
+}
+
+/**
+ * `Runtime.chacha20poly1305` as a getter body: `node:crypto` is loaded when a store first asks for
+ * it rather than at start-up, which one-shot commands feel (on Deno it starts the Node layer).
+ */
+export function platformAeadLoader(loadCrypto: () => CipherModule): () => Aead | undefined {
+  let loaded: { aead: Aead | undefined } | undefined;
+  return () => (loaded ??= { aead: chaCha20Poly1305From(loadCrypto()) }).aead;
 }
