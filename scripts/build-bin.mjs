@@ -7,7 +7,8 @@
  * the agent client) is in main.js; the other commands, every vault, the SecretStore engine, the KDF
  * and the other runtimes' adapters stay dynamic imports of their own files (each bundled alone).
  *
- * - Dependencies with native code (@napi-rs/keyring) stay outside; the others are bundled.
+ * - Dependencies with native code (@napi-rs/keyring) stay outside, and so does dotenv (CommonJS that
+ *   calls require("fs"), which an ESM bundle cannot); the others are bundled.
  * - core/errors.ts stays outside too (../core/errors.js, the tsc build): an extension package that
  *   throws the SecretManagementError of `secretmanagement/extension` must throw the same class the
  *   CLI checks with instanceof, so its codes survive.
@@ -81,7 +82,7 @@ const shared = {
   target: "node20",
   // ESM builds first: hash-wasm's "main" is a UMD file whose named exports esbuild cannot see.
   mainFields: ["module", "main"],
-  external: ["@napi-rs/keyring"],
+  external: ["@napi-rs/keyring", "dotenv"],
   plugins: [splitLazyImports],
   legalComments: "none",
   logLevel: "warning",

@@ -72,6 +72,18 @@ console.log(await store.get("a"), [defineVault, readParameters, HttpClient, test
     expect(run(["get", "missing"]).status).toBe(3);
   });
 
+  it("runs the commands built as chunks of their own: run with an env file (dotenv), inject, store", () => {
+    const home = tempHome("chunks-consumer-home");
+    const run = (args: string[], input = "") =>
+      spawnSync("npx", ["--no-install", "secret", ...args], { cwd: project, env: homeEnv(home), input, encoding: "utf8" });
+    expect(run(["set", "db", "--stdin", "--no-password"], "pw-1").status).toBe(0);
+    writeFileSync(join(project, "chunks.env"), "# a comment\nexport DB=secret://db\nPLAIN='as is'\n");
+    const ran = run(["run", "--no-mask", "-f", "chunks.env", "--", process.execPath, "-e", "console.log(process.env.DB, process.env.PLAIN)"]);
+    expect(ran, ran.stderr).toMatchObject({ status: 0, stdout: "pw-1 as is\n", stderr: "" });
+    expect(run(["inject"], "db={{ secret://db }}")).toMatchObject({ status: 0, stdout: "db=pw-1" });
+    expect(run(["store", "config", "--json"]).stdout).toContain('"authentication": "none"');
+  });
+
   it("the bin turns on Node's module compile cache where Node has one (22.1+)", () => {
     const tmp = tempHome("compile-cache-tmp");
     const env = homeEnv(tempHome("compile-cache-home"), { TMPDIR: tmp, NODE_COMPILE_CACHE: undefined });
