@@ -59,8 +59,8 @@ beforeAll(async () => {
     const step = script.shift() ?? { status: 200 };
     inFlight++;
     peakInFlight = Math.max(peakInFlight, inFlight);
+    response.once("close", () => inFlight--); // answered, or given up by a client that timed out
     setTimeout(() => {
-      inFlight--;
       if (response.destroyed) return;
       response.writeHead(step.status, { "content-type": "text/plain", ...step.headers });
       response.end(step.body ?? `status ${step.status}`);
@@ -118,20 +118,21 @@ describe("HttpClient", () => {
   });
 
   it("retries a read that timed out, and stops at the whole-call deadline", async () => {
-    play(Array.from({ length: 20 }, () => ({ status: 200, delay: 400 })));
-    const error = await client({ retries: 10, timeoutMs: 100, deadlineMs: 250 }).request(base).catch((e: unknown) => e);
+    // A second apart, so that a loaded machine's slow connect or late timer cannot merge the attempts.
+    play(Array.from({ length: 20 }, () => ({ status: 200, delay: 4_000 })));
+    const error = await client({ retries: 10, timeoutMs: 1_000, deadlineMs: 2_500 }).request(base).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
     expect(hits.length).toBeGreaterThanOrEqual(2);
     expect(hits.length).toBeLessThanOrEqual(3);
   });
 
   it("never repeats a write that timed out: its outcome is unknown, and a late copy could land after a newer write", async () => {
-    play([{ status: 200, delay: 300 }, { status: 200 }]);
-    const error = await client({ timeoutMs: 100 }).request(base, { method: "POST", body: "A" }, { write: true })
+    play([{ status: 200, delay: 2_000 }, { status: 200 }]);
+    const error = await client({ timeoutMs: 1_000 }).request(base, { method: "POST", body: "A" }, { write: true })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "VAULT_UNAVAILABLE" });
     expect((error as Error).message).toContain("may or may not have been applied");
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a retry would have come after ~5 ms of backoff
     expect(hits).toHaveLength(1);
   });
 
