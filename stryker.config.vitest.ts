@@ -15,6 +15,7 @@ export default defineConfig({
       "test/store-vectors.test.ts",
       "test/crypto-vectors.test.ts",
       "test/store-format-mutation.test.ts",
+      "test/store-parts.test.ts",
       "test/store-password.test.ts",
       "test/store-contract.test.ts",
       "test/store-vault.test.ts",
