@@ -1,0 +1,251 @@
+/**
+ * `store.log` as the engine reads and writes it (core/store/log.ts), over an in-memory file system:
+ * each kind of damage refused with the message naming its byte, records forged with the right key
+ * but the wrong sequence or name, other processes' appends and replacements followed, and a log
+ * that changes under a writer holding the lock. These pin down what the mutation run
+ * (`npm run mutation`) changes in the log and the facade's steps around it.
+ */
+import { describe, expect, it } from "vitest";
+import { NONCE_LENGTH } from "../core/crypto/aead.ts";
+import { randomBytes, readU32 } from "../core/crypto/bytes.ts";
+import { MIN_KDF } from "../core/crypto/kdf.ts";
+import type { AppendHandle } from "../core/runtime.ts";
+import {
+  decodeKeyFile,
+  decodeLogPrefix,
+  FRAME_HEADER_LENGTH,
+  KIND_DELETE,
+  KIND_PUT,
+  LOG_PREFIX_LENGTH,
+  type RecordKind,
+  sealFrame,
+} from "../core/store/format.ts";
+import { StoreKeys } from "../core/store/keys.ts";
+import { encodeDelete, encodePut } from "../core/store/payload.ts";
+import { SecretStore } from "../core/store/secret-store.ts";
+import { MemoryFileSystem, memoryRuntime } from "./helpers/memory-fs.ts";
+
+const DIRECTORY = "/store";
+const LOG = `${DIRECTORY}/store.log`;
+const KEY = `${DIRECTORY}/store.key`;
+
+async function failure(work: () => unknown): Promise<string | undefined> {
+  try {
+    await work();
+    return undefined;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    return `${code}: ${message}`;
+  }
+}
+
+const damaged = (what: string) => `STORE_CORRUPT: the SecretStore is damaged: ${what}`;
+
+/** A no-password store holding `a` and `b`, and what it takes to forge records for it. */
+async function twoRecords() {
+  const fs = new MemoryFileSystem();
+  const runtime = memoryRuntime(fs);
+  const store = await SecretStore.open({ runtime, directory: DIRECTORY });
+  await store.create({ config: { authentication: "none" } });
+  await store.set("a", "1");
+  await store.set("b", "2");
+  const frames = frameOffsets(fs.readFile(LOG)!);
+  const reopen = () => SecretStore.open({ runtime, directory: DIRECTORY });
+  return { fs, runtime, store, frames, reopen };
+}
+
+function frameOffsets(log: Uint8Array): number[] {
+  const offsets: number[] = [];
+  for (let at = LOG_PREFIX_LENGTH; at < log.length; at += FRAME_HEADER_LENGTH + readU32(log, at)) offsets.push(at);
+  return offsets;
+}
+
+/** A frame sealed with the store's own key, as one who holds the key file could write. */
+function forged(fs: MemoryFileSystem, fields: { kind: RecordKind; sequence: number; hashOf: string; payload: Uint8Array }) {
+  const keys = new StoreKeys(decodeKeyFile(fs.readFile(KEY)!).dataKey);
+  const log = fs.readFile(LOG)!;
+  const prefix = decodeLogPrefix(log);
+  return sealFrame(
+    keys.recordKey,
+    { storeId: prefix.storeId, generation: prefix.generation, offset: log.length },
+    { kind: fields.kind, sequence: fields.sequence, nameHash: keys.nameHash(fields.hashOf), nonce: randomBytes(NONCE_LENGTH) },
+    fields.payload,
+  );
+}
+
+function flipped(fs: MemoryFileSystem, at: number): void {
+  const bytes = fs.readFile(LOG)!;
+  bytes[at]! ^= 0x01;
+  fs.overwrite(LOG, bytes);
+}
+
+describe("store.log damage", () => {
+  it("any byte of a frame's clear header altered is a damaged header at that frame's byte", async () => {
+    const { fs, frames, reopen } = await twoRecords();
+    const original = fs.readFile(LOG)!;
+    for (let i = 0; i < FRAME_HEADER_LENGTH; i += 7) {
+      fs.overwrite(LOG, original.slice());
+      flipped(fs, frames[1]! + i);
+      expect(await failure(async () => (await reopen()).get("a"))).toBe(damaged(`damaged record header at byte ${frames[1]} of ${LOG}`));
+    }
+  });
+
+  it("a sealed payload altered fails authentication when read, naming its byte; the other record still reads", async () => {
+    const { fs, frames, reopen } = await twoRecords();
+    flipped(fs, frames[1]! + FRAME_HEADER_LENGTH + 2);
+    const store = await reopen();
+    expect(await store.get("a")).toBe("1");
+    expect(await failure(() => store.get("b"))).toBe(damaged(`the record at byte ${frames[1]} fails authentication`));
+    expect(await failure(() => store.list("*"))).toBe(damaged(`the record at byte ${frames[1]} fails authentication`));
+  });
+
+  it("a delete is authenticated when the log is read, not trusted on its clear header", async () => {
+    const { fs, store, reopen } = await twoRecords();
+    await store.remove("a");
+    const deleteAt = frameOffsets(fs.readFile(LOG)!)[2]!;
+    flipped(fs, deleteAt + FRAME_HEADER_LENGTH);
+    expect(await failure(async () => (await reopen()).get("b"))).toBe(damaged(`the record at byte ${deleteAt} fails authentication`));
+  });
+
+  it("a record with the right key but the wrong sequence number is out of sequence", async () => {
+    const { fs, reopen } = await twoRecords();
+    for (const sequence of [1, 2, 4]) {
+      const log = fs.readFile(LOG)!;
+      const frame = forged(fs, { kind: KIND_PUT, sequence, hashOf: "c", payload: encodePut("c", "3", {}) });
+      fs.appendFile(LOG, frame);
+      expect(await failure(async () => (await reopen()).get("a"))).toBe(
+        damaged(`record at byte ${log.length} is out of sequence (records swapped, repeated or removed)`),
+      );
+      fs.overwrite(LOG, log);
+    }
+    fs.appendFile(LOG, forged(fs, { kind: KIND_PUT, sequence: 3, hashOf: "c", payload: encodePut("C", "3", {}) }));
+    expect(await (await reopen()).get("c")).toBe("3");
+  });
+
+  it("a record filed under one name's hash but holding another name is refused", async () => {
+    const { fs, reopen } = await twoRecords();
+    const at = fs.readFile(LOG)!.length;
+    fs.appendFile(LOG, forged(fs, { kind: KIND_PUT, sequence: 3, hashOf: "a", payload: encodePut("b", "forged", {}) }));
+    const store = await reopen();
+    expect(await failure(() => store.get("a"))).toBe(damaged(`the record at byte ${at} holds another name`));
+    expect(await failure(() => store.set("a", "x", undefined, { noClobber: true }))).toBe(damaged(`the record at byte ${at} holds another name`));
+    expect(await store.get("b")).toBe("2");
+  });
+
+  it("a forged delete of a name that was never stored is read and changes nothing", async () => {
+    const { fs, reopen } = await twoRecords();
+    fs.appendFile(LOG, forged(fs, { kind: KIND_DELETE, sequence: 3, hashOf: "zz", payload: encodeDelete("zz") }));
+    const store = await reopen();
+    expect((await store.list("*")).map((info) => info.name)).toEqual(["a", "b"]);
+    await store.set("c", "3");
+    expect(frameOffsets(fs.readFile(LOG)!)).toHaveLength(4);
+  });
+});
+
+describe("following other writers", () => {
+  it("a second store object catches up with appends, removals, compaction and a replaced log", async () => {
+    const { fs, store, reopen } = await twoRecords();
+    const reader = await reopen();
+    expect(await reader.get("a")).toBe("1");
+    await store.set("c", "3");
+    await store.remove("a");
+    expect(await reader.get("c")).toBe("3");
+    expect(await reader.get("a")).toBeUndefined();
+    await store.compact();
+    expect(decodeLogPrefix(fs.readFile(LOG)!).generation).toBe(2);
+    expect((await reader.list("*")).map((info) => info.name)).toEqual(["b", "c"]);
+    await reader.set("d", "4");
+    expect(await store.get("d")).toBe("4");
+    // The same bytes under a new inode (a copy renamed over it) are read again from the start.
+    fs.writeFileAtomic(LOG, fs.readFile(LOG)!);
+    await store.set("e", "5");
+    expect(await reader.get("e")).toBe("5");
+  });
+
+  it("a compacted log keeps the live records in file order under new offsets", async () => {
+    const { fs, store } = await twoRecords();
+    await store.set("a", "1 again");
+    await store.compact();
+    const log = fs.readFile(LOG)!;
+    expect(frameOffsets(log)).toEqual([LOG_PREFIX_LENGTH, frameOffsets(log)[1]]);
+    expect((await store.list("*")).map((info) => info.name)).toEqual(["b", "a"]);
+    expect(await store.get("a")).toBe("1 again");
+  });
+
+  it("a torn tail seen at unlock is dropped then, under the lock", async () => {
+    const fs = new MemoryFileSystem();
+    const runtime = memoryRuntime(fs);
+    const store = await SecretStore.open({ runtime, directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "pw" });
+    await store.set("a", "1");
+    const whole = fs.readFile(LOG)!.length;
+    fs.appendFile(LOG, new Uint8Array([1, 2, 3]));
+    const other = await SecretStore.open({ runtime, directory: DIRECTORY, kdf: MIN_KDF });
+    await other.unlock("pw");
+    expect(fs.readFile(LOG)!.length).toBe(whole);
+    expect(runtime.warnings).toEqual([`secretstore: dropping 3 bytes of an incomplete record at the end of ${LOG} (an interrupted write)\n`]);
+  });
+
+  it("a zero-filled tail is not damage", async () => {
+    const { fs, reopen } = await twoRecords();
+    fs.appendFile(LOG, new Uint8Array(FRAME_HEADER_LENGTH + 5));
+    expect(await (await reopen()).get("b")).toBe("2");
+    const nonZero = new Uint8Array(FRAME_HEADER_LENGTH + 5);
+    nonZero[FRAME_HEADER_LENGTH + 4] = 1;
+    const at = fs.readFile(LOG)!.length;
+    fs.appendFile(LOG, nonZero);
+    expect(await failure(async () => (await reopen()).get("b"))).toBe(damaged(`damaged record header at byte ${at - FRAME_HEADER_LENGTH - 5} of ${LOG}`));
+  });
+});
+
+describe("a log that changes under the lock", () => {
+  /** `fs` whose next log handle is wrapped by `wrap`. */
+  function wrapNextLogHandle(fs: MemoryFileSystem, wrap: (handle: AppendHandle) => AppendHandle): void {
+    const openAppend = fs.openAppend.bind(fs);
+    fs.openAppend = (path, mode) => {
+      const handle = openAppend(path, mode);
+      if (path !== LOG) return handle;
+      fs.openAppend = openAppend;
+      return wrap(handle);
+    };
+  }
+
+  it("replaced after this writer opened it: IO_ERROR, nothing written", async () => {
+    const { fs, store } = await twoRecords();
+    const before = fs.readFile(LOG)!;
+    wrapNextLogHandle(fs, (handle) => {
+      fs.writeFileAtomic(LOG, fs.readFile(LOG)!);
+      return handle;
+    });
+    expect(await failure(() => store.set("c", "3"))).toBe(`IO_ERROR: ${LOG} was replaced while this process held the lock`);
+    expect(fs.readFile(LOG)).toEqual(before);
+  });
+
+  it("grown between the check and the append: IO_ERROR, nothing written", async () => {
+    const { fs, store } = await twoRecords();
+    const before = fs.readFile(LOG)!;
+    wrapNextLogHandle(fs, (handle) => {
+      let stats = 0;
+      return { ...handle, stat: () => (++stats === 2 ? { ...handle.stat(), size: handle.stat().size + 1 } : handle.stat()) };
+    });
+    expect(await failure(() => store.set("c", "3"))).toBe(`IO_ERROR: ${LOG} changed while this process held the lock; nothing was written`);
+    expect(fs.readFile(LOG)).toEqual(before);
+  });
+
+  it("written to by someone else during the append: IO_ERROR, and this writer's bytes are cut off", async () => {
+    const { fs, store, reopen } = await twoRecords();
+    const before = fs.readFile(LOG)!;
+    wrapNextLogHandle(fs, (handle) => ({
+      ...handle,
+      append: (data) => {
+        handle.append(data);
+        handle.append(new Uint8Array([9]));
+      },
+    }));
+    expect(await failure(() => store.set("c", "3"))).toBe(`IO_ERROR: another process wrote to ${LOG} while this one held the lock`);
+    expect(fs.readFile(LOG)).toEqual(before);
+    expect(await (await reopen()).get("c")).toBeUndefined();
+    await store.set("c", "3");
+    expect(await (await reopen()).get("c")).toBe("3");
+  });
+});
