@@ -249,3 +249,52 @@ describe("a log that changes under the lock", () => {
     expect(await (await reopen()).get("c")).toBe("3");
   });
 });
+
+describe("what the next holder of the lock finds", () => {
+  it("after a lock takeover, the log moves to a new file and the taken-over lock files go", async () => {
+    const { fs, store } = await twoRecords();
+    const inode = fs.stat(LOG)!.ino;
+    const before = fs.readFile(LOG)!;
+    fs.writeFileAtomic(`${DIRECTORY}/store.lock.stale-1`, new Uint8Array([1]));
+    fs.writeFileAtomic(`${DIRECTORY}/store.log.tmp-1-ab`, new Uint8Array([1]));
+    const other = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    expect(await other.get("a")).toBe("1");
+    expect(fs.stat(LOG)!.ino).not.toBe(inode);
+    expect(fs.readFile(LOG)).toEqual(before);
+    expect(fs.readDir(DIRECTORY).sort()).toEqual(["store.header", "store.key", "store.log"]);
+    await store.set("c", "3");
+    expect(await other.get("c")).toBe("3");
+  });
+
+  it("a pending rotation header whose log never came is removed; the store stays as it was", async () => {
+    const { fs, reopen } = await twoRecords();
+    const header = fs.readFile(`${DIRECTORY}/store.header`)!;
+    const pending = header.slice();
+    pending[20]! ^= 1; // another store id: its log is not the one in place
+    fs.writeFileAtomic(`${DIRECTORY}/store.header.next`, pending);
+    const store = await reopen();
+    expect(await store.get("b")).toBe("2");
+    expect(fs.readFile(`${DIRECTORY}/store.header.next`)).toBeUndefined();
+    expect(fs.readFile(`${DIRECTORY}/store.header`)).toEqual(header);
+    fs.writeFileAtomic(`${DIRECTORY}/store.header.next`, new Uint8Array(10));
+    expect(await (await reopen()).get("b")).toBe("2");
+    expect(fs.readFile(`${DIRECTORY}/store.header.next`)).toBeUndefined();
+  });
+
+  it("a data key exported by one object unlocks another, for the timeout given", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "pw" });
+    await store.set("a", "1");
+    const key = store.exportDataKey();
+    const other = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    other.unlockWithDataKey(key, { timeout: 0 });
+    expect(await other.get("a")).toBe("1");
+    expect(other.isLocked()).toBe(true);
+    other.unlockWithDataKey(key);
+    expect(await other.get("a")).toBe("1");
+    expect(other.isLocked()).toBe(false);
+    other.lock();
+    expect(await failure(() => other.get("a"))).toBe("PASSWORD_REQUIRED: the SecretStore in /store is locked: unlock it with its password");
+  });
+});
