@@ -298,3 +298,39 @@ describe("what the next holder of the lock finds", () => {
     expect(await failure(() => other.get("a"))).toBe("PASSWORD_REQUIRED: the SecretStore in /store is locked: unlock it with its password");
   });
 });
+
+describe("switching keys", () => {
+  it("password to none writes a 0600 key file that opens the store without a password", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "pw" });
+    await store.set("a", "1");
+    store.lock();
+    await store.setConfig({ authentication: "none" }, { password: "pw" });
+    expect(store.config.authentication).toBe("none");
+    expect(fs.files.get(KEY)!.mode).toBe(0o600);
+    const other = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    expect(other.isLocked()).toBe(false);
+    expect(await other.get("a")).toBe("1");
+  });
+
+  it("a password change on a locked store unlocks it; the old password no longer opens, the new one does", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "old" });
+    await store.set("a", "1");
+    const records = fs.readFile(LOG);
+    store.lock();
+    expect(await failure(() => store.changePassword("wrong", "new"))).toBe("WRONG_PASSWORD: the password does not unlock this SecretStore");
+    await store.changePassword("old", "new");
+    expect(store.isLocked()).toBe(false);
+    expect(await store.get("a")).toBe("1");
+    await store.changePassword("new", "newer");
+    expect(await store.get("a")).toBe("1");
+    expect(fs.readFile(LOG)).toEqual(records);
+    const other = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    expect(await failure(() => other.unlock("new"))).toBe("WRONG_PASSWORD: the password does not unlock this SecretStore");
+    await other.unlock("newer");
+    expect(await other.get("a")).toBe("1");
+  });
+});
