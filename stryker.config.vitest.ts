@@ -4,7 +4,9 @@
  * the suites written to kill mutants (crypto-vectors, store-format-mutation, store-parts, store-log:
  * docs/mutation.md).
  * Left out for time (on 2 shared cores): test/store.test.ts and test/fault-store.test.ts (tens of
- * seconds each, Argon2id per case) and every suite that spawns other runtimes. Fuzz properties run
+ * seconds each, Argon2id per case), test/fuzz-codec.test.ts (its 8 MiB values through a store take
+ * seconds and would rerun for every engine mutant; store-format-mutation covers the payload checks)
+ * and every suite that spawns other runtimes. Fuzz properties run
  * fewer cases here (FUZZ_RUNS), since every mutant they cover reruns them.
  */
 import { defineConfig } from "vitest/config";
@@ -24,7 +26,8 @@ export default defineConfig({
       "test/store-vault.test.ts",
       "test/sealed.test.ts",
       "test/codec-limits.test.ts",
-      "test/fuzz-*.test.ts",
+      "test/fuzz-parsers.test.ts",
+      "test/fuzz-store.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
