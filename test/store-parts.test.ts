@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { toHex } from "../core/crypto/bytes.ts";
 import { MIN_KDF } from "../core/crypto/kdf.ts";
 import type { Runtime } from "../core/runtime.ts";
-import { FILE_NAMES, PENDING_HEADER, StoreDirectory } from "../core/store/directory.ts";
+import { FILE_NAMES, PENDING_HEADER, sameStamp, stampOf, StoreDirectory } from "../core/store/directory.ts";
 import { decodeHeader, encodeKeyFile, HEADER_LENGTH, LOG_PREFIX_LENGTH } from "../core/store/format.ts";
 import { configHeader, HeaderFile, passwordHeader } from "../core/store/header-file.ts";
 import { KeyState, keysFromDataKey, keysFromKeyFile, keysFromPassword } from "../core/store/key-state.ts";
@@ -255,6 +255,20 @@ describe("StoreDirectory", () => {
     const runtime = memoryRuntime(fs);
     return { fs, directory: new StoreDirectory(runtime, fs, DIRECTORY) };
   }
+
+  it("a file is the same as when read only if inode, size and mtime all match", () => {
+    const info = { size: 10, mode: 0o600, uid: 1, ino: 7, mtimeMs: 123.5, isFile: true, isDirectory: false };
+    const stamp = stampOf(info);
+    expect(stamp).toEqual({ ino: 7, size: 10, mtimeMs: 123.5 });
+    expect(sameStamp(stamp, info)).toBe(true);
+    expect(sameStamp(stamp, { ...info, mode: 0o644, uid: 2 })).toBe(true);
+    expect(sameStamp(stamp, { ...info, ino: 8 })).toBe(false);
+    expect(sameStamp(stamp, { ...info, size: 11 })).toBe(false);
+    expect(sameStamp(stamp, { ...info, mtimeMs: 123.6 })).toBe(false);
+    expect(sameStamp(undefined, info)).toBe(false);
+    expect(sameStamp(stamp, undefined)).toBe(false);
+    expect(sameStamp(undefined, undefined)).toBe(false);
+  });
 
   it("names its files in the store directory", () => {
     const { directory } = setup();
