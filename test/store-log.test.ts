@@ -162,6 +162,22 @@ describe("following other writers", () => {
     expect(await reader.get("e")).toBe("5");
   });
 
+  it("a log rewritten in place (same inode, longer, another generation) is read again from the start", async () => {
+    const { fs, store, reopen } = await twoRecords();
+    const reader = await reopen();
+    expect(await reader.get("a")).toBe("1");
+    const original = fs.files.get(LOG)!;
+    await store.set("a", "1 again");
+    await store.compact();
+    await store.set("c", "3".repeat(200));
+    const rewritten = fs.readFile(LOG)!;
+    expect(rewritten.length).toBeGreaterThan(original.data.length);
+    fs.files.set(LOG, original);
+    fs.overwrite(LOG, rewritten);
+    expect(await reader.get("a")).toBe("1 again");
+    expect(await reader.get("c")).toBe("3".repeat(200));
+  });
+
   it("a compacted log keeps the live records in file order under new offsets", async () => {
     const { fs, store } = await twoRecords();
     await store.set("a", "1 again");
