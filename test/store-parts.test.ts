@@ -527,3 +527,59 @@ describe("SecretStore argument checks", () => {
     expect(await failure(() => third.get("a"))).toBe("STORE_CORRUPT: the SecretStore is damaged: the key file /store/store.key is missing");
   });
 });
+
+describe("SecretStore state", () => {
+  it("config is a copy; storeId needs a store", async () => {
+    const fs = new MemoryFileSystem();
+    const s = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    expect(await failure(() => s.storeId)).toBe("VAULT_UNAVAILABLE: there is no SecretStore in /store yet");
+    await s.create({ config: { authentication: "none", interaction: "none" } });
+    const config = s.config;
+    config.passwordTimeout = 5;
+    expect(s.config).toEqual({ authentication: "none", passwordTimeout: 900, interaction: "none" });
+  });
+
+  it("a store whose configured timeout is 0 locks after each operation", async () => {
+    const fs = new MemoryFileSystem();
+    const s = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await s.create({ password: PASSWORD, config: { passwordTimeout: 0 } });
+    expect(s.isLocked()).toBe(false);
+    await s.set("a", "1");
+    expect(s.isLocked()).toBe(true);
+    await s.unlock(PASSWORD);
+    expect(await s.get("a")).toBe("1");
+    expect(s.isLocked()).toBe(true);
+  });
+
+  it("unlocking a password store removes a key file a crashed switch left; a no-password store unlocks with anything", async () => {
+    const fs = new MemoryFileSystem();
+    const s = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await s.create({ password: PASSWORD });
+    fs.writeFileAtomic(`${DIRECTORY}/store.key`, new Uint8Array(64));
+    const other = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await other.unlock(PASSWORD);
+    expect(fs.readFile(`${DIRECTORY}/store.key`)).toBeUndefined();
+    const none = new MemoryFileSystem();
+    const n = await SecretStore.open({ runtime: memoryRuntime(none), directory: DIRECTORY });
+    await n.create({ config: { authentication: "none" } });
+    await n.set("a", "1");
+    const again = await SecretStore.open({ runtime: memoryRuntime(none), directory: DIRECTORY });
+    await again.unlock("anything");
+    expect(await again.get("a")).toBe("1");
+  });
+
+  it("a value replaced without metadata keeps it; setMetadata replaces only the metadata", async () => {
+    const fs = new MemoryFileSystem();
+    const s = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    await s.create({ config: { authentication: "none" } });
+    await s.set("a", "1", { owner: "x" });
+    await s.set("A", "2");
+    expect(await s.list("*")).toEqual([{ name: "A", type: "string", metadata: { owner: "x" } }]);
+    await s.set("a", "3", {});
+    expect(await s.list("*")).toEqual([{ name: "a", type: "string", metadata: {} }]);
+    await s.setMetadata("A", { team: "y" });
+    expect(await s.get("a")).toBe("3");
+    expect(await s.list("*")).toEqual([{ name: "a", type: "string", metadata: { team: "y" } }]);
+    expect(await s.get("missing")).toBeUndefined();
+  });
+});
