@@ -13,6 +13,7 @@ import type { AppendHandle } from "../core/runtime.ts";
 import {
   decodeKeyFile,
   decodeLogPrefix,
+  encodeLogPrefix,
   FRAME_HEADER_LENGTH,
   KIND_DELETE,
   KIND_PUT,
@@ -346,5 +347,128 @@ describe("switching keys", () => {
     expect(await failure(() => other.unlock("old"))).toBe("WRONG_PASSWORD: the password does not unlock this SecretStore");
     await other.unlock("new");
     expect(await other.get("a")).toBe("1");
+  });
+});
+
+describe("live bytes and compaction after reopening", () => {
+  const sizeOf = (fs: MemoryFileSystem) => fs.readFile(LOG)!.length;
+  const generationOf = (fs: MemoryFileSystem) => decodeLogPrefix(fs.readFile(LOG)!).generation;
+
+  it("records read from the file count once each: garbage below the threshold does not compact", async () => {
+    const { fs } = await twoRecords();
+    const writer = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    await writer.set("x", "x".repeat(2000));
+    await writer.set("a", "a".repeat(300));
+    const reader = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, compactionThreshold: 1000 });
+    await reader.set("a", "b".repeat(300));
+    expect(generationOf(fs)).toBe(1);
+  });
+
+  it("garbage read from the file counts: past the threshold and the live bytes, it compacts", async () => {
+    const { fs } = await twoRecords();
+    const writer = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    for (const fill of ["c", "d", "e"]) await writer.set("a", fill.repeat(300));
+    const reader = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, compactionThreshold: 100 });
+    await reader.set("a", "f".repeat(300));
+    expect(generationOf(fs)).toBe(2);
+  });
+
+  it("compacts only when garbage exceeds the threshold, not when it equals it", async () => {
+    const fs = new MemoryFileSystem();
+    const first = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY });
+    await first.create({ config: { authentication: "none" } });
+    const empty = sizeOf(fs);
+    await first.set("a", "a".repeat(500));
+    const garbage = sizeOf(fs) - empty;
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, compactionThreshold: garbage });
+    await store.set("a", "b");
+    expect(generationOf(fs)).toBe(1);
+    const lower = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, compactionThreshold: garbage - 1 });
+    await lower.set("b", "c");
+    expect(generationOf(fs)).toBe(2);
+  });
+
+  it("a log cut shorter in place than what was read is read again", async () => {
+    const { fs, frames, reopen } = await twoRecords();
+    const reader = await reopen();
+    expect(await reader.get("b")).toBe("2");
+    fs.overwrite(LOG, fs.readFile(LOG)!.slice(0, frames[1]));
+    expect(await reader.get("b")).toBeUndefined();
+    expect(await reader.get("a")).toBe("1");
+  });
+
+  it("a log of another store id under this header is refused as a reset in progress", async () => {
+    const { fs, reopen } = await twoRecords();
+    const log = fs.readFile(LOG)!;
+    const other = log.slice(0, LOG_PREFIX_LENGTH);
+    other[20]! ^= 1;
+    fs.writeFileAtomic(LOG, encodeLogPrefix({ storeId: other.subarray(16, 32), generation: 1 }));
+    expect(await failure(async () => (await reopen()).get("a"))).toBe("STORE_CORRUPT: the SecretStore log belongs to another store (it was reset)");
+  });
+
+  it("a value over 64 KiB is indexed like any other", async () => {
+    const { store, reopen } = await twoRecords();
+    await store.set("big", "z".repeat(70_000));
+    await store.set("after", "1");
+    const reader = await reopen();
+    expect(await reader.get("big")).toBe("z".repeat(70_000));
+    expect(await reader.get("after")).toBe("1");
+  });
+});
+
+describe("the facade's checks", () => {
+  it("names, values and metadata are validated before anything is read or written", async () => {
+    const { fs, store } = await twoRecords();
+    const before = fs.readFile(LOG);
+    for (const work of [
+      () => store.get(""),
+      () => store.set("", "1"),
+      () => store.set("c", 42 as unknown as string),
+      () => store.set("c", "1", { bad: { nested: "x" } } as unknown as Record<string, string>),
+      () => store.remove(""),
+      () => store.setMetadata("", {}),
+      () => store.setMetadata("a", { bad: { nested: "x" } } as unknown as Record<string, string>),
+    ]) {
+      expect(`${work} → ${await failure(work)}`).toMatch(/ → INVALID_ARGUMENT: /);
+    }
+    expect(fs.readFile(LOG)).toEqual(before);
+  });
+
+  it("reset needs { force: true }; it empties the store under a new id", async () => {
+    const { store } = await twoRecords();
+    const id = store.storeId;
+    expect(await failure(() => store.reset(undefined as unknown as { force: true }))).toBe(
+      "INVALID_ARGUMENT: reset deletes every secret: pass { force: true } to confirm",
+    );
+    await store.reset({ force: true, config: { authentication: "none" } });
+    expect(store.storeId).not.toBe(id);
+    expect(await store.list("*")).toEqual([]);
+    expect(await failure(() => store.reset({ force: true, config: { interaction: "x" as "none" } }))).toBe(
+      'INVALID_ARGUMENT: interaction must be "prompt" or "none"',
+    );
+  });
+
+  it("an exported data key is a copy; a new password must be a non-empty string; -1 is a valid timeout", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "pw" });
+    const key = store.exportDataKey();
+    key.fill(0);
+    expect(store.exportDataKey()).not.toEqual(new Uint8Array(32));
+    expect(await failure(() => store.changePassword("pw", 42 as unknown as string))).toBe("INVALID_ARGUMENT: the new password must not be empty");
+    store.unlockWithDataKey(store.exportDataKey(), { timeout: -1 });
+    expect(store.isLocked()).toBe(false);
+  });
+
+  it("rotating the data key reports progress record by record", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ password: "pw" });
+    await store.set("a", "1");
+    await store.set("b", "2");
+    const progress: number[][] = [];
+    await store.changePassword("pw", "new", { rotateKey: true, onProgress: (done, total) => progress.push([done, total]) });
+    expect(progress).toEqual([[1, 2], [2, 2]]);
+    expect(await store.get("b")).toBe("2");
   });
 });
