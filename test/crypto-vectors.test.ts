@@ -334,8 +334,21 @@ describe("Argon2id parameters", () => {
     expect(toHex(await kdf.derivePasswordKey("pw", salt, MIN_KDF))).toBe(expected);
     expect(toHex(await kdf.derivePasswordKey("pw", salt, MIN_KDF))).toBe(expected);
     expect(wasmCalls).toEqual(["argon2id"]);
+    // The bounds of the module as loaded here, too.
+    expect([kdf.MIN_KDF, kdf.DEFAULT_KDF, kdf.MAX_KDF]).toEqual([MIN_KDF, DEFAULT_KDF, MAX_KDF]);
     // The password's bytes are zeroed once derived.
     expect(passwords[0]).toEqual(new Uint8Array(2));
+  });
+
+  it("passes on a thrown null unchanged", async () => {
+    vi.doMock("hash-wasm", () => ({
+      argon2id: () => {
+        throw null;
+      },
+    }));
+    vi.resetModules();
+    const kdf = await import("../core/crypto/kdf.ts");
+    await expect(kdf.derivePasswordKey("pw", ascending(16), MIN_KDF)).rejects.toBeNull();
   });
 
   it("passes on a WebAssembly failure that is not about compiling", async () => {

@@ -52,11 +52,12 @@ describe("StoreKeys", () => {
     names.destroy();
   });
 
-  it("destroy zeroes the data key and every subkey", () => {
+  it("destroy zeroes the data key and every subkey, and the name hash is gone", () => {
     const keys = new StoreKeys(fill(32, 1));
     const held = [keys.dataKey, keys.recordKey, keys.headerKey];
     keys.destroy();
     for (const buffer of held) expect(buffer).toEqual(new Uint8Array(buffer.length));
+    expect(() => keys.nameHash("a")).toThrow("destroyed");
   });
 });
 
@@ -88,6 +89,7 @@ describe("KeyState", () => {
   it("timeout 0 lasts one operation (no expiry check), -1 until exit, and holding anew drops the old key", () => {
     vi.useFakeTimers({ now: 5_000 });
     const { calls, state } = owner();
+    expect(state.singleUse).toBe(false);
     const first = new StoreKeys(fill(32, 1));
     state.hold(first, 0);
     expect(state.singleUse).toBe(true);
@@ -97,7 +99,7 @@ describe("KeyState", () => {
     state.hold(second, -1);
     expect(first.dataKey).toEqual(new Uint8Array(32));
     expect(state.singleUse).toBe(false);
-    vi.setSystemTime(Number.MAX_SAFE_INTEGER);
+    vi.setSystemTime(1e15); // within Date's range (a later time would make Date.now() NaN)
     expect(state.current).toBe(second);
     state.forget();
     expect(state.current).toBeUndefined();
@@ -109,7 +111,7 @@ describe("KeyState", () => {
     const hooks: (() => void)[] = [];
     const runtime: Runtime = { ...memoryRuntime(), onExit: (hook) => void hooks.push(hook) };
     const locked: string[] = [];
-    const states = ["a", "b"].map((name) => {
+    const states = ["a", "b", "c", "d"].map((name) => {
       const state: KeyState = new KeyState(runtime, { lock: () => { locked.push(name); state.forget(); } });
       return state;
     });
@@ -117,6 +119,8 @@ describe("KeyState", () => {
     states[0]!.hold(new StoreKeys(fill(32, 2)), -1);
     states[1]!.hold(new StoreKeys(fill(32, 3)), -1);
     states[1]!.hold(new StoreKeys(fill(32, 4)), 60);
+    states[2]!.hold(new StoreKeys(fill(32, 5)), 60);
+    states[3]!.hold(new StoreKeys(fill(32, 6)), 0);
     expect(hooks).toHaveLength(1);
     hooks[0]!();
     expect(locked).toEqual(["a", "b"]);
@@ -171,6 +175,30 @@ describe("unlocking", () => {
     expect(await failure(() => keysFromKeyFile(header, encodeKeyFile(storeId, fill(32, 8))))).toBe(foreign);
   });
 
+  it("keys made for a refused unlock are destroyed", async () => {
+    const keys = new StoreKeys(fill(32, 7));
+    const header = decodeHeader(configHeader(keys, { ...config, authentication: "none" }, storeId, undefined));
+    const badTag = header.bytes.slice();
+    badTag[HEADER_LENGTH - 1]! ^= 1;
+    const password = decodeHeader(await passwordHeader(keys, config, storeId, PASSWORD, MIN_KDF));
+    const passwordBadTag = password.bytes.slice();
+    passwordBadTag[15] = 0x85;
+    const destroy = vi.spyOn(StoreKeys.prototype, "destroy");
+    try {
+      for (const refused of [
+        () => keysFromDataKey(header, fill(32, 8)),
+        () => keysFromKeyFile(header, encodeKeyFile(storeId, fill(32, 8))),
+        () => keysFromPassword(decodeHeader(passwordBadTag), PASSWORD),
+      ]) {
+        destroy.mockClear();
+        expect(await failure(refused)).toBeDefined();
+        expect(destroy).toHaveBeenCalledTimes(1);
+      }
+    } finally {
+      destroy.mockRestore();
+    }
+  });
+
   it("a config header keeps the wrapped key of a password header and is tagged under the header key", async () => {
     const keys = new StoreKeys(fill(32, 7));
     const previous = decodeHeader(await passwordHeader(keys, config, storeId, PASSWORD, MIN_KDF));
@@ -217,6 +245,18 @@ describe("HeaderFile", () => {
     fs.remove(path);
     expect(file.read()).toBeUndefined();
     expect(replaced).toEqual([1, 1]);
+  });
+
+  it("a file that disappears between stat and read is no header (onReplaced)", () => {
+    const { fs, replaced, file } = setup();
+    fs.writeFileAtomic(path, configHeader(new StoreKeys(fill(32, 7)), none, fill(16, 1), undefined));
+    expect(file.read()).toBeDefined();
+    fs.writeFileAtomic(path, configHeader(new StoreKeys(fill(32, 7)), none, fill(16, 2), undefined));
+    const readFile = fs.readFile.bind(fs);
+    fs.readFile = (at) => (at === path ? undefined : readFile(at));
+    expect(file.read()).toBeUndefined();
+    expect(file.known).toBeUndefined();
+    expect(replaced).toEqual([1]);
   });
 
   it("reload reads the file again even when its stamp is unchanged", () => {
