@@ -24,21 +24,12 @@ import {
 import { StoreKeys } from "../core/store/keys.ts";
 import { encodeDelete, encodePut } from "../core/store/payload.ts";
 import { SecretStore } from "../core/store/secret-store.ts";
+import { failure } from "./helpers/failure.ts";
 import { MemoryFileSystem, memoryRuntime } from "./helpers/memory-fs.ts";
 
 const DIRECTORY = "/store";
 const LOG = `${DIRECTORY}/store.log`;
 const KEY = `${DIRECTORY}/store.key`;
-
-async function failure(work: () => unknown): Promise<string | undefined> {
-  try {
-    await work();
-    return undefined;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    return `${code}: ${message}`;
-  }
-}
 
 const damaged = (what: string) => `STORE_CORRUPT: the SecretStore is damaged: ${what}`;
 

@@ -15,21 +15,12 @@ import { configHeader, HeaderFile, passwordHeader } from "../core/store/header-f
 import { KeyState, keysFromDataKey, keysFromKeyFile, keysFromPassword } from "../core/store/key-state.ts";
 import { HEADER_KEY_LABEL, NAME_KEY_LABEL, RECORD_KEY_LABEL, StoreKeys, subkey } from "../core/store/keys.ts";
 import { MAX_PASSWORD_TIMEOUT, SecretStore } from "../core/store/secret-store.ts";
+import { failure } from "./helpers/failure.ts";
 import { MemoryFileSystem, memoryRuntime } from "./helpers/memory-fs.ts";
 
 const fill = (length: number, from: number) => Uint8Array.from({ length }, (_, i) => (from + i) & 0xff);
 const DIRECTORY = "/store";
 const PASSWORD = "parts password";
-
-async function failure(work: () => unknown): Promise<string | undefined> {
-  try {
-    await work();
-    return undefined;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    return `${code}: ${message}`;
-  }
-}
 
 afterEach(() => {
   vi.useRealTimers();
