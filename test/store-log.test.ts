@@ -463,3 +463,45 @@ describe("the facade's checks", () => {
     expect(await store.get("b")).toBe("2");
   });
 });
+
+describe("other objects on the same store", () => {
+  it("after a reset elsewhere, a password store object drops its old key instead of writing under it", async () => {
+    const fs = new MemoryFileSystem();
+    const first = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await first.create({ password: "pw" });
+    await first.set("a", "1");
+    const second = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await second.unlock("pw");
+    expect(await second.get("a")).toBe("1");
+    await first.reset({ force: true, password: "pw2" });
+    const locked = "PASSWORD_REQUIRED: the SecretStore in /store is locked: unlock it with its password";
+    expect(await failure(() => second.get("a"))).toBe(locked);
+    expect(await failure(() => second.set("b", "2"))).toBe(locked);
+    await second.unlock("pw2");
+    await second.set("b", "2");
+    expect(await first.get("b")).toBe("2");
+    expect(await first.get("a")).toBeUndefined();
+  });
+
+  it("a reset to a password store removes the key file of the store it replaces", async () => {
+    const fs = new MemoryFileSystem();
+    const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await store.create({ config: { authentication: "none" } });
+    expect(fs.readFile(KEY)).toBeDefined();
+    await store.reset({ force: true, password: "pw" });
+    expect(fs.readFile(KEY)).toBeUndefined();
+    expect(store.config.authentication).toBe("password");
+  });
+
+  it("rotating the data key first catches up with what another object wrote", async () => {
+    const fs = new MemoryFileSystem();
+    const rotating = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await rotating.create({ password: "pw" });
+    await rotating.set("a", "1");
+    const writer = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    writer.unlockWithDataKey(rotating.exportDataKey());
+    await writer.set("b", "2");
+    await rotating.changePassword("pw", "new", { rotateKey: true });
+    expect(await rotating.get("b")).toBe("2");
+  });
+});
