@@ -5,10 +5,16 @@
  * files included: they must not hold a canary in clear either) and the temporary directory the
  * commands ran with. A canary found anywhere, as text, UTF-16, hex or base64, fails the test. The
  * unlock agent's memory is out of scope.
+ *
+ * Two outputs carry sensitive text on purpose and are checked the other way round: the key that
+ * `secret store export --sealed` prints (allowed on that command's stdout only; the sealed file
+ * must hold no canary in clear), and passwords made by `secret set --generate` (read back with
+ * `secret get` at the end, then scanned for like every canary; `--print` asks for it on stdout).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openSealedStore } from "../core/sealed.ts";
 import { type CliResult, secret } from "./helpers/cli.ts";
 import { tempHome } from "./helpers/home.ts";
 import type { RuntimeName } from "./helpers/runtimes.ts";
@@ -42,7 +48,7 @@ function filesUnder(directory: string): string[] {
 }
 
 describe("canary scan", () => {
-  it("no secret value or password appears in any output, log or file of a CLI session", () => {
+  it("no secret value or password appears in any output, log or file of a CLI session", async () => {
     const home = tempHome("canary");
     const tmp = join(home, "..", `${home.split("/").pop()}-tmp`);
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
@@ -76,6 +82,22 @@ describe("canary scan", () => {
     expect(run("node", ["info", "--json"]).status).toBe(0);
     expect(run("node", ["info"]).status).toBe(0);
     expect(run("node", ["vault", "list"]).status).toBe(0);
+
+    // A sealed export: the key goes to stdout alone, the file (in the home, so scanned) holds no canary in clear.
+    const sealedFile = join(home, "exports", "app.sealed");
+    mkdirSync(join(home, "exports"), { mode: 0o700 });
+    const exported = run("node", ["store", "export", "--sealed", sealedFile], { prints: true });
+    expect(exported).toMatchObject({ status: 0, stderr: "" });
+    const sealedKey = exported.stdout.trim();
+    expect(exported.stdout).toBe(`${sealedKey}\n`);
+    expect(sealedKey).toMatch(/^smsk1_[0-9a-f]{64}$/);
+
+    // Generated passwords: printed only with --print; read back at the end and scanned for.
+    expect(run("node", ["set", "generated", "--generate"])).toMatchObject({ status: 0, stdout: "" });
+    const printedGenerated = run("deno", ["set", "generated-printed", "--generate", "--charset", "all", "--length", "40", "--print"], {
+      prints: true,
+    });
+    expect(printedGenerated.status).toBe(0);
     const child = run("node", ["run", "--env", "ALPHA=alpha", "--", process.execPath, "-e", "process.stdout.write(String(process.env.ALPHA.length))"]);
     expect(child).toMatchObject({ status: 0, stdout: String(alpha.length) });
     expect(run("node", ["inject"], { input: "length only: {{ secret://local/missing }}" }).status).not.toBe(0);
@@ -93,6 +115,16 @@ describe("canary scan", () => {
     expect(run("node", ["remove", "alpha", "--vault", "local"], { env: { SECRETSTORE_PASSWORD: newPassword } }).status).toBe(0);
     expect(run("node", ["store", "lock"]).status).toBe(0);
 
+    // The snapshot opens with the printed key and holds the canaries, so the scan of its file means something.
+    const snapshot = await openSealedStore(readFileSync(sealedFile), sealedKey);
+    expect(await snapshot.get("alpha")).toBe(alpha);
+    const generated = run("node", ["get", "generated"], { prints: true, env: { SECRETSTORE_PASSWORD: newPassword } }).stdout;
+    expect(generated).toMatch(/^[A-Za-z0-9]{32}$/);
+    const generatedPrinted = run("node", ["get", "generated-printed"], { prints: true, env: { SECRETSTORE_PASSWORD: newPassword } }).stdout;
+    expect(generatedPrinted).toHaveLength(40);
+    expect(printedGenerated.stdout.trim()).toBe(generatedPrinted);
+    canaries.push(generated, generatedPrinted);
+
     for (const path of [...filesUnder(home), ...filesUnder(tmp)]) {
       produced.push({ label: path, text: readFileSync(path).toString("latin1") });
     }
@@ -102,6 +134,10 @@ describe("canary scan", () => {
       for (const form of forms(value)) {
         for (const { label, text } of produced) if (text.includes(form)) leaks.push(`${value.slice(0, 20)}… in ${label}`);
       }
+    }
+    // The sealed key, text or bare hex, appears in nothing but the export's stdout (which is not in `produced`).
+    for (const form of [...forms(sealedKey), sealedKey.slice("smsk1_".length)]) {
+      for (const { label, text } of produced) if (text.includes(form)) leaks.push(`the sealed key in ${label}`);
     }
     expect(leaks).toEqual([]);
   }, 180_000);
