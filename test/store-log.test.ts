@@ -483,6 +483,21 @@ describe("other objects on the same store", () => {
     expect(await first.get("a")).toBeUndefined();
   });
 
+  it("after a reset elsewhere, a no-password store object reads and writes the new store at once", async () => {
+    const fs = new MemoryFileSystem();
+    const first = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    await first.create({ config: { authentication: "none" } });
+    await first.set("a", "1");
+    const second = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });
+    expect(await second.get("a")).toBe("1");
+    await first.reset({ force: true, config: { authentication: "none" } });
+    await first.set("b", "2");
+    expect(await second.get("b")).toBe("2");
+    expect(await second.get("a")).toBeUndefined();
+    await second.set("c", "3");
+    expect(await first.get("c")).toBe("3");
+  });
+
   it("a reset to a password store removes the key file of the store it replaces", async () => {
     const fs = new MemoryFileSystem();
     const store = await SecretStore.open({ runtime: memoryRuntime(fs), directory: DIRECTORY, kdf: MIN_KDF });

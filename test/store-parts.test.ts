@@ -275,7 +275,7 @@ describe("HeaderFile", () => {
     const header = await passwordHeader(keys, { ...none, authentication: "password" }, fill(16, 1), PASSWORD, MIN_KDF);
     header[43] = 1; // iterations 0x0100_0002
     fs.writeFileAtomic(path, header);
-    expect(await failure(() => file.read())).toBe("STORE_CORRUPT: KDF iterations must be an integer from 2 to 10");
+    expect(await failure(() => file.read())).toBe("STORE_CORRUPT: the SecretStore is damaged: the header's KDF iterations must be an integer from 2 to 10");
   });
 });
 

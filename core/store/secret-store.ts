@@ -492,7 +492,10 @@ export class SecretStore {
     if (this.#log.isUpToDate(info)) return;
     this.#header.refresh(); // a reset elsewhere replaces both files and drops our key here
     const keys = this.#keyState.held;
-    if (keys === undefined) throw passwordRequired(this.directory);
+    if (keys === undefined) {
+      this.#requireKeys(); // the new store's key file in no-password mode (which loads its log), else PASSWORD_REQUIRED
+      return;
+    }
     this.#log.catchUp(keys, info, this.#header.known!.storeId);
   }
 
