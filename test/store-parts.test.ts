@@ -98,24 +98,28 @@ describe("KeyState", () => {
     expect(calls).toEqual([]);
   });
 
-  it("a key held until exit is dropped by one exit hook per runtime, for every store still alive", () => {
+  it("one exit hook per runtime zeroes every key still held then; a key dropped before is not kept for it", () => {
     const hooks: (() => void)[] = [];
     const runtime: Runtime = { ...memoryRuntime(), onExit: (hook) => void hooks.push(hook) };
-    const locked: string[] = [];
-    const states = ["a", "b", "c", "d"].map((name) => {
-      const state: KeyState = new KeyState(runtime, { lock: () => { locked.push(name); state.forget(); } });
+    const states = ["a", "b", "c", "d"].map(() => {
+      const state: KeyState = new KeyState(runtime, { lock: () => state.forget() });
       return state;
     });
-    states[0]!.hold(new StoreKeys(fill(32, 1)), -1);
-    states[0]!.hold(new StoreKeys(fill(32, 2)), -1);
-    states[1]!.hold(new StoreKeys(fill(32, 3)), -1);
-    states[1]!.hold(new StoreKeys(fill(32, 4)), 60);
-    states[2]!.hold(new StoreKeys(fill(32, 5)), 60);
-    states[3]!.hold(new StoreKeys(fill(32, 6)), 0);
+    const keys = [1, 2, 3, 4, 5, 6].map((byte) => new StoreKeys(fill(32, byte)));
+    states[0]!.hold(keys[0]!, -1);
+    states[0]!.hold(keys[1]!, -1);
+    states[1]!.hold(keys[2]!, -1);
+    states[1]!.hold(keys[3]!, 60);
+    states[2]!.hold(keys[4]!, 60);
+    states[2]!.forget();
+    states[3]!.hold(keys[5]!, 0);
     expect(hooks).toHaveLength(1);
+    const zeroed = () => keys.map((each) => each.dataKey.every((byte) => byte === 0));
+    // Replaced or forgotten keys are zeroed at once; the single-use key lasts its operation.
+    expect(zeroed()).toEqual([true, false, true, false, true, false]);
     hooks[0]!();
-    expect(locked).toEqual(["a", "b"]);
-    expect(states[0]!.held).toBeUndefined();
+    expect(zeroed()).toEqual([true, true, true, true, true, false]);
+    expect(keys[1]!.recordKey.every((byte) => byte === 0)).toBe(true);
   });
 });
 

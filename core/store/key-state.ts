@@ -1,8 +1,8 @@
 /**
  * The data key's lifetime in a store object, and the three ways to get it (docs/FORMAT.md,
  * "Unlocking with a password", "Unlocking with a data key", `store.key`). A held key expires after
- * its timeout, lasts one operation (timeout 0), or lives until the process exits (-1); expiry and
- * exit call the owner's `lock()`, which zeroes it.
+ * its timeout, lasts one operation (timeout 0), or lives until the process exits (-1); expiry calls
+ * the owner's `lock()`, which zeroes it, and a key still held when the process exits is zeroed then.
  */
 import { constantTimeEqual, zeroize } from "../crypto/bytes.ts";
 import { derivePasswordKey, KEY_LENGTH } from "../crypto/kdf.ts";
@@ -23,7 +23,6 @@ export class KeyState {
   /** When the key is dropped (ms since epoch); Infinity = until exit. */
   #expiresAt = 0;
   #singleUse = false;
-  #exitHookInstalled = false;
 
   constructor(runtime: Runtime, owner: Lockable) {
     this.#runtime = runtime;
@@ -52,14 +51,19 @@ export class KeyState {
     this.#keys = keys;
     this.#singleUse = seconds === 0;
     this.#expiresAt = seconds < 0 ? Infinity : Date.now() + seconds * 1000;
-    if (seconds < 0 && !this.#exitHookInstalled) {
-      this.#exitHookInstalled = true;
-      lockAtExit(this.#runtime, this.#owner);
+    if (!this.#singleUse) {
+      const atExit = keysZeroedAtExit(this.#runtime);
+      atExit.add(keys);
+      droppedStores.register(this.#owner, { keys, atExit }, this);
     }
   }
 
   /** Zeroes the data key and its subkeys. */
   forget(): void {
+    if (this.#keys !== undefined) {
+      keysZeroedAtExit(this.#runtime).delete(this.#keys);
+      droppedStores.unregister(this);
+    }
     this.#keys?.destroy();
     this.#keys = undefined;
     this.#singleUse = false;
@@ -113,21 +117,27 @@ function wrongPassword(): SecretManagementError {
 }
 
 /**
- * Stores whose key lives until exit, per runtime: one exit hook locks them all. The references are
- * weak, so a store the program dropped is not kept alive (index and all) by a hook of its own.
+ * Keys held when the process exits are zeroed by one exit hook per runtime. The hook holds the keys,
+ * never their store, so a store the program dropped is collected, and its keys are then zeroed and
+ * let go too. (Not WeakRefs to the stores: creating or dereferencing one keeps its target alive until
+ * the current job ends, and a program that opens stores in a loop of awaits never ends it.)
  */
-const lockedAtExit = new WeakMap<Runtime, Set<WeakRef<Lockable>>>();
+const keysAtExit = new WeakMap<Runtime, Set<StoreKeys>>();
+const droppedStores = new FinalizationRegistry<{ keys: StoreKeys; atExit: Set<StoreKeys> }>(({ keys, atExit }) => {
+  atExit.delete(keys);
+  keys.destroy();
+});
 
-function lockAtExit(runtime: Runtime, store: Lockable): void {
-  let stores = lockedAtExit.get(runtime);
-  if (stores === undefined) {
-    const all = new Set<WeakRef<Lockable>>();
+function keysZeroedAtExit(runtime: Runtime): Set<StoreKeys> {
+  let keys = keysAtExit.get(runtime);
+  if (keys === undefined) {
+    const held = new Set<StoreKeys>();
     runtime.onExit(() => {
-      for (const ref of all) ref.deref()?.lock();
+      for (const each of held) each.destroy();
+      held.clear();
     });
-    lockedAtExit.set(runtime, all);
-    stores = all;
+    keysAtExit.set(runtime, held);
+    keys = held;
   }
-  for (const ref of stores) if (ref.deref() === undefined) stores.delete(ref);
-  stores.add(new WeakRef(store));
+  return keys;
 }
